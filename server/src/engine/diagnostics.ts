@@ -1,0 +1,77 @@
+/**
+ * Findings as the engine reports them: offsets into the document, a stable code, and the fixes
+ * that apply. The LSP adapter and the CLI translate them to their own shapes at the edge.
+ */
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export interface TextEdit {
+  /** Absolute file path; the finding's own document when absent. */
+  path?: string;
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+  /** The fix a user most likely wants (VS Code's "preferred" quick fix). */
+  preferred?: boolean;
+}
+
+export interface Finding {
+  code: DiagnosticCode;
+  severity: Severity;
+  message: string;
+  start: number;
+  end: number;
+  fixes?: Fix[];
+}
+
+/**
+ * Every diagnostic code, with its default severity and a one-line summary (used for SARIF rules
+ * and docs/config-reference.md). Codes are stable: suppressions and code actions match on them.
+ */
+export const CODES = {
+  'json-syntax': ['error', 'The file is not valid JSON.'],
+  'json-comment': ['error', 'Comments are not allowed in this file.'],
+  'json-trailing-comma': ['error', 'Trailing commas are not allowed in this file.'],
+  'template-hole': ['error', 'A template hole such as {{interval}} was left in the file.'],
+  'nesting-too-deep': ['error', 'The document nests deeper than Pipewright reads.'],
+  'file-too-large': ['warning', 'The document is too large to check in full.'],
+  'schema-type': ['error', 'A value has the wrong type.'],
+  'schema-required': ['error', 'A required property is missing.'],
+  'schema-unknown-property': ['error', 'A property is not allowed here.'],
+  'schema-enum': ['error', 'A value is not one of the allowed values.'],
+  'schema-pattern': ['error', 'A value does not match the expected format.'],
+  'schema-range': ['error', 'A number is out of range.'],
+  'schema-length': ['error', 'A string or array has the wrong length.'],
+  'schema-unique': ['error', 'An array holds the same value twice.'],
+  placeholder: ['error', 'A placeholder from the integration docs was left in.'],
+  'literal-secret': ['error', 'A secret is written into the file.'],
+  'fixed-value': ['error', 'A value the integration fixes is different.'],
+  'bucket-name': ['error', 'The S3 bucket name breaks the naming rules.'],
+  region: ['error', 'Not an AWS region code.'],
+  'aws-account-id': ['error', 'Not a 12-digit AWS account id.'],
+  'stripe-account-id': ['error', 'Not a Stripe account (acct_…) or organisation (org_…) id.'],
+  'folder-path': ['error', 'A folder or prefix is malformed.'],
+  'file-not-found': ['error', 'A referenced file does not exist.'],
+  'file-wrong-kind': ['error', 'A referenced file is not of the kind expected.'],
+  'aep-schedule': ['error', 'The flow schedule breaks the Flow Service rules.'],
+  'aep-resource-path': ['error', 'Unknown Stripe resource path.'],
+  'aep-source-params': ['error', 'sourceParams is not base64 of a known resourcePath.'],
+  'braze-duplicate-folder': ['error', 'Two Braze Currents connectors write to the same folder.'],
+  'braze-shared-policy': ['error', 'Currents and dashboard export share one policy for one bucket.'],
+  'pgp-key-name': ['warning', 'The PGP public key file does not follow Stripe’s naming.'],
+  'template-key': ['error', 'The template key is not one of its columns.'],
+  'template-column': ['error', 'A template column is malformed or repeated.'],
+  'stripe-schedule': ['warning', 'Stripe Data Pipeline delivers every 3 hours.'],
+} as const satisfies Record<string, readonly [Severity, string]>;
+
+export type DiagnosticCode = keyof typeof CODES;
+
+export function finding(code: DiagnosticCode, message: string, start: number, end: number, fixes?: Fix[]): Finding {
+  const f: Finding = { code, severity: CODES[code][0], message, start, end };
+  if (fixes && fixes.length) f.fixes = fixes;
+  return f;
+}

@@ -1,0 +1,143 @@
+/**
+ * Parse once: every feature works from the ParsedDocument this returns (tree with exact offsets,
+ * syntax findings, the file's kind). Nothing here throws, whatever the input.
+ */
+import { parseTree, ParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
+import { finding, type Finding } from './diagnostics';
+import { LineIndex } from './text';
+import { detectFileKind, type FileKind } from './kinds';
+import { objectProp, stringOf } from './json';
+
+/** jsonc-parser recurses per level; deeper documents are refused before they can exhaust the stack. */
+export const MAX_DEPTH = 200;
+
+export interface ParsedDocument {
+  path: string;
+  text: string;
+  lines: LineIndex;
+  /** Undefined when the text is empty or nests too deep. */
+  root: Node | undefined;
+  /** `.jsonc` files admit comments and trailing commas. */
+  jsonc: boolean;
+  kind: FileKind;
+  /** Pipelines: the connector kind; AEP bodies: the body type. */
+  subKind?: string;
+  syntax: Finding[];
+  /** Offsets of `{{…}}` template holes, blanked out before parsing. */
+  holes: Array<[number, number]>;
+}
+
+const HOLE = /\{\{\s*[A-Za-z_][\w.-]*\s*\}\}/g;
+
+export function parseDocument(path: string, text: string): ParsedDocument {
+  const jsonc = /\.jsonc$/i.test(path) || !/\.json$/i.test(path);
+  const syntax: Finding[] = [];
+  const holes: Array<[number, number]> = [];
+  let source = text;
+  if (text.includes('{{')) {
+    // Template holes such as the seed's `"interval": {{interval}}` are replaced by `null` padded to the
+    // same length, so that the rest of the document still parses and offsets stay exact.
+    source = text.replace(HOLE, (m, offset: number) => {
+      holes.push([offset, offset + m.length]);
+      syntax.push(
+        finding('template-hole', `Template hole ${m} left in the file: replace it with a real value before this body is sent.`, offset, offset + m.length),
+      );
+      return 'null' + ' '.repeat(m.length - 4);
+    });
+  }
+  const lines = new LineIndex(text);
+  const tooDeep = findExcessiveNesting(source, MAX_DEPTH);
+  let root: Node | undefined;
+  if (tooDeep >= 0) {
+    syntax.push(finding('nesting-too-deep', `The document nests more than ${MAX_DEPTH} levels deep here; Pipewright config files never need this. Flatten the structure.`, tooDeep, tooDeep + 1));
+  } else {
+    const errors: ParseError[] = [];
+    root = parseTree(source, errors, { allowTrailingComma: jsonc, disallowComments: !jsonc, allowEmptyContent: false });
+    for (const e of errors) syntax.push(syntaxFinding(source, e, path));
+  }
+  const doc: ParsedDocument = { path, text, lines, root, jsonc, kind: 'unknown', syntax, holes };
+  const schemaRef = root ? stringOf(objectProp(root, '$schema')) : undefined;
+  const detected = detectFileKind(path, schemaRef, root);
+  doc.kind = detected.kind;
+  doc.subKind = detected.subKind;
+  return doc;
+}
+
+function syntaxFinding(text: string, e: ParseError, path: string): Finding {
+  const start = e.offset;
+  const end = e.offset + Math.max(1, e.length);
+  if (e.error === ParseErrorCode.InvalidCommentToken) {
+    return finding('json-comment', `Comments are not allowed in a .json file. Remove the comment, or rename ${baseName(path)} to .jsonc.`, start, end);
+  }
+  if ((e.error === ParseErrorCode.PropertyNameExpected || e.error === ParseErrorCode.ValueExpected) && isClosing(text, start) && previousSignificant(text, start) === ',') {
+    const comma = text.lastIndexOf(',', start);
+    return finding('json-trailing-comma', 'Trailing comma: remove it (strict JSON parsers, such as the APIs these files are sent to, reject it).', comma, comma + 1, [
+      { title: 'Remove the trailing comma', edits: [{ start: comma, end: comma + 1, newText: '' }], preferred: true },
+    ]);
+  }
+  return finding('json-syntax', `${describeParseError(e.error)}.`, start, Math.min(end, Math.max(start + 1, text.length)));
+}
+
+function describeParseError(code: ParseErrorCode): string {
+  switch (code) {
+    case ParseErrorCode.InvalidSymbol: return 'Invalid symbol: JSON expects a string, number, object, array, true, false or null';
+    case ParseErrorCode.InvalidNumberFormat: return 'Invalid number format';
+    case ParseErrorCode.PropertyNameExpected: return 'Property name expected: write it in double quotes';
+    case ParseErrorCode.ValueExpected: return 'Value expected';
+    case ParseErrorCode.ColonExpected: return 'Colon expected after the property name';
+    case ParseErrorCode.CommaExpected: return 'Comma expected between values';
+    case ParseErrorCode.CloseBraceExpected: return 'Closing brace } expected';
+    case ParseErrorCode.CloseBracketExpected: return 'Closing bracket ] expected';
+    case ParseErrorCode.EndOfFileExpected: return 'End of file expected: only one top-level value is allowed';
+    case ParseErrorCode.UnexpectedEndOfComment: return 'Comment not closed: add */';
+    case ParseErrorCode.UnexpectedEndOfString: return 'String not closed: add the closing double quote';
+    case ParseErrorCode.UnexpectedEndOfNumber: return 'Number not complete';
+    case ParseErrorCode.InvalidUnicode: return 'Invalid \\u escape in a string';
+    case ParseErrorCode.InvalidEscapeCharacter: return 'Invalid escape character in a string';
+    case ParseErrorCode.InvalidCharacter: return 'Invalid character in a string: control characters must be escaped';
+    default: return 'Invalid JSON';
+  }
+}
+
+function isClosing(text: string, offset: number): boolean {
+  const c = text[offset];
+  return c === '}' || c === ']';
+}
+
+function previousSignificant(text: string, offset: number): string | undefined {
+  for (let i = offset - 1; i >= 0; i--) {
+    const c = text[i];
+    if (c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r') return c;
+  }
+  return undefined;
+}
+
+function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** Offset of the first bracket that opens a level beyond `max`, or -1. Skips strings and comments. */
+export function findExcessiveNesting(text: string, max: number): number {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \ */) i++;
+        else if (d === 34 || d === 10) break;
+      }
+    } else if (c === 47 /* / */ && text.charCodeAt(i + 1) === 47) {
+      while (i < n && text.charCodeAt(i) !== 10) i++;
+    } else if (c === 47 && text.charCodeAt(i + 1) === 42) {
+      const close = text.indexOf('*/', i + 2);
+      i = close < 0 ? n : close + 1;
+    } else if (c === 123 || c === 91) {
+      if (++depth > max) return i;
+    } else if (c === 125 || c === 93) {
+      if (depth > 0) depth--;
+    }
+  }
+  return -1;
+}

@@ -1,0 +1,377 @@
+/**
+ * A small JSON Schema (draft-07 subset) validator and navigator that works directly on jsonc-parser's
+ * tree, so that diagnostics carry exact ranges and the document is never re-parsed. It reads only the
+ * keywords our schemas use (see schemas/README.md), plus two of ours: `x-pipewright-secret` (the value
+ * must be a secret reference) and `x-pipewright-complete` (what completion offers).
+ */
+import type { Node } from 'jsonc-parser';
+import { finding, type Finding, type Fix } from './diagnostics';
+import { didYouMean, innerRange, keyOf, objectProp, quote } from './json';
+
+export interface JSONSchema {
+  $id?: string;
+  $ref?: string;
+  title?: string;
+  description?: string;
+  markdownDescription?: string;
+  type?: string | string[];
+  properties?: Record<string, JSONSchema>;
+  required?: string[];
+  additionalProperties?: boolean | JSONSchema;
+  enum?: unknown[];
+  const?: unknown;
+  pattern?: string;
+  minLength?: number;
+  maxLength?: number;
+  minimum?: number;
+  maximum?: number;
+  items?: JSONSchema;
+  minItems?: number;
+  uniqueItems?: boolean;
+  oneOf?: JSONSchema[];
+  anyOf?: JSONSchema[];
+  definitions?: Record<string, JSONSchema>;
+  default?: unknown;
+  examples?: unknown[];
+  'x-pipewright-secret'?: boolean;
+  'x-pipewright-complete'?: string;
+}
+
+export const SECRET_REFERENCE = /^\$\{(env|secret):[A-Za-z_][A-Za-z0-9_.-]*\}$/;
+
+type Selection = { schema: JSONSchema } | { error: Finding };
+
+export class SchemaValidator {
+  private readonly patterns = new Map<string, RegExp>();
+
+  constructor(readonly root: JSONSchema) {}
+
+  private readonly merged = new WeakMap<JSONSchema, JSONSchema>();
+
+  /** Follow `$ref`s. A referencing schema's own description (more specific than the shared one) is kept. */
+  deref(s: JSONSchema | undefined): JSONSchema | undefined {
+    if (!s?.$ref) return s;
+    const hit = this.merged.get(s);
+    if (hit) return hit;
+    let cur: JSONSchema | undefined = s;
+    for (let i = 0; cur?.$ref && i < 32; i++) {
+      const m = /^#\/definitions\/(.+)$/.exec(cur.$ref);
+      cur = m ? this.root.definitions?.[m[1]] : undefined;
+    }
+    if (!cur) return undefined;
+    const out: JSONSchema = s.description || s.markdownDescription ? { ...cur, description: s.description ?? cur.description, markdownDescription: s.markdownDescription ?? (s.description ? undefined : cur.markdownDescription) } : cur;
+    this.merged.set(s, out);
+    return out;
+  }
+
+  validate(node: Node | undefined, out: Finding[]): void {
+    if (node) this.check(node, this.root, out);
+  }
+
+  private check(node: Node, schema: JSONSchema, out: Finding[]): void {
+    const s = this.deref(schema);
+    if (!s) return;
+    if (!this.checkType(node, s, out)) return;
+    const branches = s.oneOf ?? s.anyOf;
+    if (branches) {
+      const sel = this.select(node, branches);
+      if ('error' in sel) {
+        out.push(sel.error);
+        return;
+      }
+      this.check(node, sel.schema, out);
+    }
+    switch (node.type) {
+      case 'string':
+        this.checkString(node, s, out);
+        break;
+      case 'number':
+        this.checkNumber(node, s, out);
+        break;
+      case 'object':
+        this.checkObject(node, s, out);
+        break;
+      case 'array':
+        this.checkArray(node, s, out);
+        break;
+    }
+    if (s.const !== undefined || s.enum) this.checkEnum(node, s, out);
+  }
+
+  private checkType(node: Node, s: JSONSchema, out: Finding[]): boolean {
+    if (!s.type) return true;
+    const types = Array.isArray(s.type) ? s.type : [s.type];
+    if (types.some((t) => typeMatches(node, t))) return true;
+    const where = keyOf(node);
+    out.push(
+      finding('schema-type', `${where ? `"${where}" must be` : 'Expected'} ${types.map(article).join(' or ')}, found ${article(nodeTypeName(node))}.`, node.offset, node.offset + node.length),
+    );
+    return false;
+  }
+
+  /** Pick the branch of a oneOf/anyOf that applies: by type, then by a `const` discriminator, then by fewest errors. */
+  select(node: Node, branches: JSONSchema[]): Selection {
+    const resolved = branches.map((b) => this.deref(b)).filter((b): b is JSONSchema => !!b);
+    const typed = resolved.filter((b) => !b.type || (Array.isArray(b.type) ? b.type : [b.type]).some((t) => typeMatches(node, t)));
+    if (typed.length === 0) {
+      const names = [...new Set(resolved.flatMap((b) => (Array.isArray(b.type) ? b.type : b.type ? [b.type] : [])))];
+      const where = keyOf(node);
+      return { error: finding('schema-type', `${where ? `"${where}" must be` : 'Expected'} ${names.map(article).join(' or ')}, found ${article(nodeTypeName(node))}.`, node.offset, node.offset + node.length) };
+    }
+    if (typed.length === 1) return { schema: typed[0] };
+    if (node.type === 'object') {
+      const disc = this.discriminator(typed);
+      if (disc) {
+        const valueNode = objectProp(node, disc.key);
+        if (!valueNode) {
+          return { error: finding('schema-required', `Missing required property "${disc.key}": one of ${disc.values.map((v) => quote(String(v))).join(', ')}.`, node.offset, node.offset + 1) };
+        }
+        const i = disc.values.findIndex((v) => v === valueNode.value);
+        if (i >= 0) return { schema: disc.branches[i] };
+        const suggestion = typeof valueNode.value === 'string' ? didYouMean(valueNode.value, disc.values.map(String)) : undefined;
+        return {
+          error: finding(
+            'schema-enum',
+            `Unknown ${disc.key} ${JSON.stringify(valueNode.value)}: use one of ${disc.values.map((v) => quote(String(v))).join(', ')}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`,
+            valueNode.offset,
+            valueNode.offset + valueNode.length,
+            suggestion ? [replaceFix(valueNode, suggestion)] : undefined,
+          ),
+        };
+      }
+    }
+    let best: JSONSchema = typed[0];
+    let bestCount = Infinity;
+    for (const b of typed) {
+      const tmp: Finding[] = [];
+      this.check(node, b, tmp);
+      if (tmp.length < bestCount) {
+        best = b;
+        bestCount = tmp.length;
+        if (!tmp.length) break;
+      }
+    }
+    return { schema: best };
+  }
+
+  private discriminator(branches: JSONSchema[]): { key: string; values: unknown[]; branches: JSONSchema[] } | undefined {
+    const first = branches[0].properties;
+    if (!first) return undefined;
+    for (const key of Object.keys(first)) {
+      const values: unknown[] = [];
+      for (const b of branches) {
+        const c = this.deref(b.properties?.[key])?.const;
+        if (c === undefined) break;
+        values.push(c);
+      }
+      if (values.length === branches.length) return { key, values, branches };
+    }
+    return undefined;
+  }
+
+  private checkString(node: Node, s: JSONSchema, out: Finding[]): void {
+    const value = node.value as string;
+    const key = keyOf(node) ?? 'value';
+    if (s['x-pipewright-secret']) {
+      if (!SECRET_REFERENCE.test(value)) {
+        // Never echo the value: it may be the secret itself.
+        out.push(
+          finding('literal-secret', `"${key}" must be a secret reference such as \${secret:${suggestSecretName(key)}} or \${env:NAME}, not a literal value: move the secret out of the file and rotate it if it was ever committed.`, node.offset, node.offset + node.length, [
+            { title: `Replace with \${secret:${suggestSecretName(key)}}`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(`\${secret:${suggestSecretName(key)}}`) }] },
+          ]),
+        );
+      }
+      return;
+    }
+    if (s.minLength !== undefined && value.length < s.minLength) {
+      out.push(finding('schema-length', s.minLength === 1 ? `"${key}" must not be empty.` : `"${key}" must be at least ${s.minLength} characters long.`, node.offset, node.offset + node.length));
+    } else if (s.maxLength !== undefined && value.length > s.maxLength) {
+      out.push(finding('schema-length', `"${key}" must be at most ${s.maxLength} characters long.`, node.offset, node.offset + node.length));
+    }
+    if (s.pattern && !this.regex(s.pattern).test(value)) {
+      out.push(finding('schema-pattern', `${JSON.stringify(value).slice(0, 80)} is not a valid "${key}"${s.description ? `: ${firstSentence(s.description)}` : '.'}`, node.offset, node.offset + node.length));
+    }
+  }
+
+  private checkNumber(node: Node, s: JSONSchema, out: Finding[]): void {
+    const v = node.value as number;
+    const key = keyOf(node) ?? 'value';
+    if (s.minimum !== undefined && v < s.minimum) out.push(finding('schema-range', `"${key}" must be at least ${s.minimum}.`, node.offset, node.offset + node.length));
+    if (s.maximum !== undefined && v > s.maximum) out.push(finding('schema-range', `"${key}" must be at most ${s.maximum}.`, node.offset, node.offset + node.length));
+  }
+
+  private checkEnum(node: Node, s: JSONSchema, out: Finding[]): void {
+    const allowed = s.const !== undefined ? [s.const] : s.enum!;
+    if (allowed.some((a) => a === node.value && (typeof a === 'object' ? false : true))) return;
+    if (node.type === 'object' || node.type === 'array') return;
+    const key = keyOf(node) ?? 'value';
+    const strings = allowed.filter((a): a is string => typeof a === 'string');
+    const suggestion = typeof node.value === 'string' ? didYouMean(node.value, strings) : undefined;
+    const list = allowed.length <= 12 ? ` Allowed: ${allowed.map((a) => JSON.stringify(a)).join(', ')}.` : '';
+    out.push(
+      finding('schema-enum', `${JSON.stringify(node.value)} is not allowed for "${key}".${suggestion ? ` Did you mean "${suggestion}"?` : ''}${list}`, node.offset, node.offset + node.length, suggestion ? [replaceFix(node, suggestion)] : undefined),
+    );
+  }
+
+  private checkObject(node: Node, s: JSONSchema, out: Finding[]): void {
+    const props = s.properties ?? {};
+    const present = new Set<string>();
+    for (const p of node.children ?? []) {
+      const keyNode = p.children?.[0];
+      if (!keyNode) continue;
+      const key = keyNode.value as string;
+      present.add(key);
+      const valueNode = p.children?.[1];
+      const ps = props[key];
+      if (ps) {
+        if (valueNode) this.check(valueNode, ps, out);
+      } else if (key === '$schema') {
+        continue;
+      } else if (s.additionalProperties === false) {
+        const known = Object.keys(props);
+        const suggestion = didYouMean(key, known.filter((k) => !present.has(k) && !objectProp(node, k)));
+        const [a, b] = innerRange(keyNode);
+        out.push(
+          finding(
+            'schema-unknown-property',
+            `Property "${key}" is not allowed here.${suggestion ? ` Did you mean "${suggestion}"?` : known.length ? ` Known properties: ${known.join(', ')}.` : ''}`,
+            keyNode.offset,
+            keyNode.offset + keyNode.length,
+            suggestion ? [{ title: `Rename to "${suggestion}"`, edits: [{ start: a, end: b, newText: suggestion }], preferred: true }] : undefined,
+          ),
+        );
+      } else if (typeof s.additionalProperties === 'object' && valueNode) {
+        this.check(valueNode, s.additionalProperties, out);
+      }
+    }
+    for (const r of s.required ?? []) {
+      if (present.has(r)) continue;
+      const d = this.deref(props[r])?.description;
+      const anchor = anchorOf(node);
+      out.push(finding('schema-required', `Missing required property "${r}"${d ? `: ${firstSentence(d)}` : '.'}`, anchor[0], anchor[1]));
+    }
+  }
+
+  private checkArray(node: Node, s: JSONSchema, out: Finding[]): void {
+    const items = node.children ?? [];
+    const key = keyOf(node) ?? 'array';
+    if (s.minItems !== undefined && items.length < s.minItems) {
+      out.push(finding('schema-length', `"${key}" needs at least ${s.minItems} item${s.minItems === 1 ? '' : 's'}.`, node.offset, node.offset + node.length));
+    }
+    if (s.items) for (const item of items) this.check(item, s.items, out);
+    if (s.uniqueItems) {
+      const seen = new Set<unknown>();
+      for (const item of items) {
+        if (item.type === 'object' || item.type === 'array') continue;
+        const k = `${item.type}:${String(item.value)}`;
+        if (seen.has(k)) out.push(finding('schema-unique', `${JSON.stringify(item.value)} appears twice in "${key}": remove the repeat.`, item.offset, item.offset + item.length));
+        seen.add(k);
+      }
+    }
+  }
+
+  private regex(pattern: string): RegExp {
+    let r = this.patterns.get(pattern);
+    if (!r) {
+      try {
+        r = new RegExp(pattern, 'u');
+      } catch {
+        r = /[\s\S]*/;
+      }
+      this.patterns.set(pattern, r);
+    }
+    return r;
+  }
+
+  /**
+   * The schemas that apply at a JSON path, choosing oneOf/anyOf branches with the document's own
+   * values where they decide it (used by completion and hover).
+   */
+  schemasAt(root: Node | undefined, path: Array<string | number>): JSONSchema[] {
+    let current: JSONSchema[] = [this.root];
+    let node: Node | undefined = root;
+    for (const seg of path) {
+      const next: JSONSchema[] = [];
+      for (const s of this.expand(current, node)) {
+        if (typeof seg === 'number') {
+          if (s.items) next.push(s.items);
+        } else if (s.properties?.[seg]) {
+          next.push(s.properties[seg]);
+        } else if (typeof s.additionalProperties === 'object') {
+          next.push(s.additionalProperties);
+        }
+      }
+      current = next;
+      if (!current.length) return [];
+      node = node ? (typeof seg === 'number' ? node.children?.[seg] : objectProp(node, seg)) : undefined;
+    }
+    return this.expand(current, node);
+  }
+
+  /** Resolve refs and branch into the alternatives that fit `node` (all of them when it is unknown). */
+  expand(schemas: JSONSchema[], node: Node | undefined): JSONSchema[] {
+    const out: JSONSchema[] = [];
+    const stack = [...schemas].reverse();
+    let guard = 0;
+    while (stack.length && guard++ < 256) {
+      const s = this.deref(stack.pop());
+      if (!s) continue;
+      out.push(s);
+      const branches = s.oneOf ?? s.anyOf;
+      if (!branches) continue;
+      if (node) {
+        const sel = this.select(node, branches);
+        if ('schema' in sel) {
+          stack.push(sel.schema);
+          continue;
+        }
+      }
+      for (let i = branches.length - 1; i >= 0; i--) stack.push(branches[i]);
+    }
+    return out;
+  }
+}
+
+function typeMatches(node: Node, t: string): boolean {
+  switch (t) {
+    case 'integer':
+      return node.type === 'number' && Number.isInteger(node.value);
+    case 'number':
+    case 'string':
+    case 'boolean':
+    case 'object':
+    case 'array':
+    case 'null':
+      return node.type === t;
+    default:
+      return true;
+  }
+}
+
+function nodeTypeName(node: Node): string {
+  return node.type === 'number' && Number.isInteger(node.value) ? 'integer' : node.type;
+}
+
+function article(t: string): string {
+  return t === 'null' ? 'null' : /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+export function firstSentence(s: string): string {
+  const m = /^(.*?[.!?])(\s|$)/.exec(s);
+  return m ? m[1] : s.endsWith('.') ? s : `${s}.`;
+}
+
+/** Where to put a finding about a whole object: on its property key when it has one, else its `{`. */
+export function anchorOf(node: Node): [number, number] {
+  const p = node.parent;
+  if (p?.type === 'property' && p.children?.[0]) return [p.children[0].offset, p.children[0].offset + p.children[0].length];
+  return [node.offset, node.offset + 1];
+}
+
+export function replaceFix(node: Node, value: string): Fix {
+  return { title: `Change to "${value}"`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(value) }], preferred: true };
+}
+
+function suggestSecretName(key: string): string {
+  return key.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+}

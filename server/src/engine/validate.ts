@@ -1,0 +1,100 @@
+/**
+ * validate(doc, project): every finding for one parsed document — syntax, schema, the integration's
+ * rules, cross-file checks — minus the ones suppressed by comment or setting.
+ */
+import { finding, type Finding } from './diagnostics';
+import type { ParsedDocument } from './parse';
+import type { Project } from './project';
+import { validatorFor } from './schemas';
+import { checkLiteralSecrets, checkPlaceholders } from './checks/common';
+import { checkPipeline } from './checks/pipeline';
+import { checkAepBody } from './checks/aep';
+import { checkTemplate } from './checks/template';
+import { bucketsReferencing, checkBrazeConflicts, checkReferences } from './checks/workspace';
+
+export interface ValidateOptions {
+  /** Codes silenced project-wide (the `pipewright.suppress` setting, or `--suppress` in the CLI). */
+  suppress?: readonly string[];
+}
+
+export function validate(doc: ParsedDocument, project: Project, options: ValidateOptions = {}): Finding[] {
+  const out: Finding[] = [...doc.syntax];
+  const root = doc.root;
+  if (root && doc.kind !== 'unknown') {
+    if (doc.kind === 'aep' && !doc.subKind) {
+      out.push(finding('schema-required', 'Pipewright cannot tell which Flow Service request this is: a base connection has "auth", a source connection "baseConnectionId", a target connection "params.dataSetId", a mapping set "mappings", a flow "flowSpec".', root.offset, root.offset + 1));
+    }
+    validatorFor(doc)?.validate(root, out);
+    checkLiteralSecrets(root, out);
+    const buckets = doc.kind === 'policy' || doc.kind === 'trust' ? bucketsReferencing(doc.path, project) : [];
+    checkPlaceholders(root, out, buckets);
+    switch (doc.kind) {
+      case 'pipeline':
+        checkPipeline(doc, out);
+        checkReferences(doc, project, out);
+        checkBrazeConflicts(doc, project, out);
+        break;
+      case 'aep':
+        checkAepBody(doc, out);
+        break;
+      case 'template':
+        checkTemplate(doc, out);
+        break;
+    }
+  }
+  let list = dedupe(out);
+  // A template hole was blanked to null so the rest parses: findings about that null are noise.
+  if (doc.holes.length) list = list.filter((f) => f.code === 'template-hole' || !doc.holes.some(([a, b]) => f.start >= a && f.start < b));
+  list.sort((a, b) => a.start - b.start || a.end - b.end);
+  return applySuppressions(doc, list, options.suppress ?? []);
+}
+
+/**
+ * Two checks can land on the same value: keep one finding per code and range, and where an
+ * integration rule speaks about a value, drop the generic schema finding on that same value
+ * (the rule's message says more: "did you mean", the fixed id, the minimum interval).
+ */
+function dedupe(findings: Finding[]): Finding[] {
+  const specific = new Set<string>();
+  const placeholders: Finding[] = [];
+  for (const f of findings) {
+    if (!f.code.startsWith('schema-')) specific.add(`${f.start}:${f.end}`);
+    if (f.code === 'placeholder') placeholders.push(f);
+  }
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    if (f.code.startsWith('schema-') && specific.has(`${f.start}:${f.end}`)) return false;
+    // A value that still holds a placeholder fails its pattern because of it: say it once.
+    if ((f.code === 'schema-pattern' || f.code === 'schema-enum') && placeholders.some((p) => p.start >= f.start && p.end <= f.end)) return false;
+    const k = `${f.code}:${f.start}:${f.end}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+const DISABLE = /\/[/*]\s*pipewright-disable(-next-line|-line)?(?:\s+([\w\s,-]+?))?\s*(?:\*\/|$)/gm;
+
+/**
+ * Suppressions, in .jsonc files: `// pipewright-disable code[, code]` for the whole file,
+ * `// pipewright-disable-next-line code` and `// pipewright-disable-line code` for one line.
+ * Without codes, everything is silenced in that scope.
+ */
+export function applySuppressions(doc: ParsedDocument, findings: Finding[], suppress: readonly string[]): Finding[] {
+  let list = suppress.length ? findings.filter((f) => !suppress.includes(f.code)) : findings;
+  if (!list.length || !doc.text.includes('pipewright-disable')) return list;
+  const fileWide: string[][] = [];
+  const byLine = new Map<number, string[][]>();
+  DISABLE.lastIndex = 0;
+  for (let m = DISABLE.exec(doc.text); m; m = DISABLE.exec(doc.text)) {
+    const codes = m[2] ? m[2].split(/[\s,]+/).filter(Boolean) : [];
+    if (!m[1]) fileWide.push(codes);
+    else {
+      const line = doc.lines.positionAt(m.index).line + (m[1] === '-next-line' ? 1 : 0);
+      byLine.set(line, [...(byLine.get(line) ?? []), codes]);
+    }
+  }
+  const matches = (rules: string[][] | undefined, code: string) => !!rules?.some((c) => c.length === 0 || c.includes(code));
+  list = list.filter((f) => !matches(fileWide, f.code) && !matches(byLine.get(doc.lines.positionAt(f.start).line), f.code));
+  return list;
+}

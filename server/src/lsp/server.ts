@@ -1,0 +1,257 @@
+/**
+ * The LSP adapter: owns the connection, the open documents and the timing (debounce, progress);
+ * every language feature is a call into the transport-free engine.
+ */
+import {
+  TextDocuments, TextDocumentSyncKind, CodeActionKind, ResponseError, ErrorCodes,
+  type Connection, type InitializeResult, type CodeAction as LspCodeAction,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  Project, validate, complete, hover, codeActions, documentSymbols, documentLinks, formatDocument,
+  encodeSourceParams, type Finding, type ParsedDocument,
+} from '../engine';
+import { Commands, Notifications, Requests, type DocumentInfoParams, type DocumentInfoResult, type LintSummary, type StatusParams } from '../protocol';
+import { findConfigFiles, nodeFileAccess } from '../node/files';
+import { pathToUri, uriToPath } from './uri';
+import { range, toCompletionItem, toDiagnostic, toDocumentSymbol, toTextEdit } from './convert';
+
+interface Settings {
+  validationDelay: number;
+  suppress: string[];
+}
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const project = new Project(nodeFileAccess);
+  const settings: Settings = { validationDelay: 0, suppress: [] };
+  const results = new Map<string, { version: number; doc: ParsedDocument; findings: Finding[] }>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  let roots: string[] = [];
+
+  const guard = <T>(what: string, fn: () => T, fallback: T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      // A bug in one feature must never take the server down: log it and answer empty.
+      connection.console.error(`${what} failed: ${(e as Error)?.stack ?? e}`);
+      return fallback;
+    }
+  };
+
+  /** Parse the open buffer once per version; every feature shares that parse. */
+  const parses = new Map<string, { version: number; doc: ParsedDocument }>();
+  const parsed = (uri: string): ParsedDocument | undefined => {
+    const td = documents.get(uri);
+    if (!td) return undefined;
+    const cached = parses.get(uri);
+    if (cached && cached.version === td.version) return cached.doc;
+    const doc = project.setOpen(uriToPath(uri), td.getText());
+    parses.set(uri, { version: td.version, doc });
+    return doc;
+  };
+
+  const validateUri = (uri: string) => {
+    const td = documents.get(uri);
+    if (!td) return;
+    guard('validation', () => {
+      const doc = parsed(uri)!;
+      const findings = validate(doc, project, { suppress: settings.suppress });
+      results.set(uri, { version: td.version, doc, findings });
+      void connection.sendDiagnostics({ uri, version: td.version, diagnostics: findings.map((f) => toDiagnostic(doc.lines, f)) });
+    }, undefined);
+  };
+
+  const schedule = (uri: string, delay: number) => {
+    clearTimeout(timers.get(uri));
+    timers.set(uri, setTimeout(() => {
+      timers.delete(uri);
+      validateUri(uri);
+    }, delay));
+  };
+
+  /** A pipeline edit can change other files' findings (references, Braze conflicts, placeholder fixes). */
+  const revalidateOthers = (except?: string) => {
+    for (const td of documents.all()) if (td.uri !== except) schedule(td.uri, Math.max(50, settings.validationDelay));
+  };
+
+  const sendStatus = (state: StatusParams['state']) => void connection.sendNotification(Notifications.status, { state, documents: project.knownPaths().length } satisfies StatusParams);
+
+  connection.onInitialize((params): InitializeResult => {
+    roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
+    if (!roots.length && params.rootUri) roots = [uriToPath(params.rootUri)];
+    const opts = params.initializationOptions as Partial<Settings> | undefined;
+    applySettings(opts);
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        completionProvider: { triggerCharacters: ['"', ':', ' '], resolveProvider: false },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        documentSymbolProvider: true,
+        documentLinkProvider: { resolveProvider: false },
+        documentFormattingProvider: true,
+        executeCommandProvider: { commands: Object.values(Commands) },
+        workspace: { workspaceFolders: { supported: true } },
+      },
+      serverInfo: { name: 'pipewright', version: '0.1.0' },
+    };
+  });
+
+  function applySettings(s: Partial<Settings> | undefined) {
+    if (!s) return;
+    if (typeof s.validationDelay === 'number' && s.validationDelay >= 0) settings.validationDelay = s.validationDelay;
+    if (Array.isArray(s.suppress)) settings.suppress = s.suppress.filter((c) => typeof c === 'string');
+  }
+
+  connection.onInitialized(() => {
+    sendStatus('starting');
+    // Index the workspace after the first answers go out: start-up must not wait on a folder walk.
+    setImmediate(() => {
+      guard('workspace scan', () => {
+        for (const root of roots) for (const p of findConfigFiles(root)) project.addKnown(p);
+      }, undefined);
+      sendStatus('ready');
+      revalidateOthers();
+    });
+  });
+
+  connection.onDidChangeConfiguration((change) => {
+    const s = (change.settings as { pipewright?: { validation?: { delay?: number }; suppress?: string[] } } | undefined)?.pipewright;
+    applySettings({ validationDelay: s?.validation?.delay, suppress: s?.suppress });
+    revalidateOthers();
+  });
+
+  documents.onDidOpen((e) => {
+    validateUri(e.document.uri);
+    if (parsed(e.document.uri)?.kind === 'pipeline') revalidateOthers(e.document.uri);
+  });
+  documents.onDidChangeContent((e) => {
+    const r = results.get(e.document.uri);
+    // onDidOpen already validated this version.
+    if (r && r.version === e.document.version) return;
+    schedule(e.document.uri, settings.validationDelay);
+    if (r?.doc.kind === 'pipeline') revalidateOthers(e.document.uri);
+  });
+  documents.onDidClose((e) => {
+    clearTimeout(timers.get(e.document.uri));
+    timers.delete(e.document.uri);
+    results.delete(e.document.uri);
+    parses.delete(e.document.uri);
+    project.close(uriToPath(e.document.uri));
+    void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+
+  connection.onDidChangeWatchedFiles((e) => {
+    for (const c of e.changes) project.fileChanged(uriToPath(c.uri));
+    revalidateOthers();
+  });
+
+  connection.onCompletion((p) =>
+    guard('completion', () => {
+      const doc = parsed(p.textDocument.uri);
+      if (!doc) return [];
+      return complete(doc, doc.lines.offsetAt(p.position), project).map((c) => toCompletionItem(doc.lines, c));
+    }, []),
+  );
+
+  connection.onHover((p) =>
+    guard('hover', () => {
+      const doc = parsed(p.textDocument.uri);
+      const h = doc && hover(doc, doc.lines.offsetAt(p.position));
+      return h ? { contents: { kind: 'markdown' as const, value: h.markdown }, range: range(doc.lines, h.start, h.end) } : null;
+    }, null),
+  );
+
+  connection.onCodeAction((p) =>
+    guard('code actions', () => {
+      const uri = p.textDocument.uri;
+      const td = documents.get(uri);
+      if (!td) return [];
+      let r = results.get(uri);
+      if (!r || r.version !== td.version) {
+        validateUri(uri);
+        r = results.get(uri);
+      }
+      if (!r) return [];
+      const { doc, findings } = r;
+      const start = doc.lines.offsetAt(p.range.start);
+      const end = doc.lines.offsetAt(p.range.end);
+      return codeActions(doc, findings, start, end).map((a): LspCodeAction => {
+        const changes: Record<string, ReturnType<typeof toTextEdit>[]> = {};
+        for (const e of a.edits) {
+          const targetUri = e.path ? pathToUri(e.path) : uri;
+          const lines = e.path ? project.get(e.path)?.lines ?? doc.lines : doc.lines;
+          (changes[targetUri] ??= []).push(toTextEdit(lines, e));
+        }
+        return { title: a.title, kind: CodeActionKind.QuickFix, diagnostics: [toDiagnostic(doc.lines, a.finding)], isPreferred: a.preferred, edit: { changes } };
+      });
+    }, []),
+  );
+
+  connection.onDocumentSymbol((p) =>
+    guard('symbols', () => {
+      const doc = parsed(p.textDocument.uri);
+      return doc ? documentSymbols(doc).map((s) => toDocumentSymbol(doc.lines, s)) : [];
+    }, []),
+  );
+
+  connection.onDocumentLinks((p) =>
+    guard('links', () => {
+      const doc = parsed(p.textDocument.uri);
+      return doc ? documentLinks(doc, project).map((l) => ({ range: range(doc.lines, l.start, l.end), target: pathToUri(l.target) })) : [];
+    }, []),
+  );
+
+  connection.onDocumentFormatting((p) =>
+    guard('formatting', () => {
+      const doc = parsed(p.textDocument.uri);
+      return doc ? formatDocument(doc, p.options.tabSize, p.options.insertSpaces).map((e) => toTextEdit(doc.lines, e)) : [];
+    }, []),
+  );
+
+  connection.onRequest(Requests.documentInfo, (p: DocumentInfoParams): DocumentInfoResult => {
+    const doc = parsed(p?.uri) ?? (typeof p?.uri === 'string' ? project.get(uriToPath(p.uri)) : undefined);
+    return { fileKind: doc?.kind ?? 'unknown', subKind: doc?.subKind };
+  });
+
+  connection.onExecuteCommand(async (p) => {
+    switch (p.command) {
+      case Commands.lintWorkspace: {
+        sendStatus('busy');
+        const summary: LintSummary = { files: 0, errors: 0, warnings: 0, infos: 0 };
+        for (const root of roots) for (const path of findConfigFiles(root)) project.addKnown(path);
+        for (const path of project.knownPaths()) {
+          const uri = pathToUri(path);
+          if (documents.get(uri)) validateUri(uri);
+          const findings = documents.get(uri) ? results.get(uri)?.findings ?? [] : guard('lint', () => {
+            project.fileChanged(path);
+            const doc = project.get(path);
+            if (!doc) return [];
+            const f = validate(doc, project, { suppress: settings.suppress });
+            void connection.sendDiagnostics({ uri, diagnostics: f.map((x) => toDiagnostic(doc.lines, x)) });
+            return f;
+          }, [] as Finding[]);
+          summary.files++;
+          for (const f of findings) {
+            if (f.severity === 'error') summary.errors++;
+            else if (f.severity === 'warning') summary.warnings++;
+            else summary.infos++;
+          }
+        }
+        sendStatus('ready');
+        return summary;
+      }
+      case Commands.encodeSourceParams: {
+        const rp = p.arguments?.[0];
+        if (typeof rp !== 'string' || !rp) throw new ResponseError(ErrorCodes.InvalidParams, 'encodeSourceParams takes one argument: a Stripe resource path such as "charges".');
+        return encodeSourceParams(rp);
+      }
+      default:
+        throw new ResponseError(ErrorCodes.MethodNotFound, `Unknown command ${p.command}`);
+    }
+  });
+
+  documents.listen(connection);
+  connection.listen();
+}

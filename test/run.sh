@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The one test command (npm test): set-up, build, type check, then every test file with node's test runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash test/setup.sh
+[ -d node_modules ] || npm ci
+npm run --silent build
+npx --no-install tsc -p . --noEmit
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+exec node --import tsx --test --test-reporter=spec --test-concurrency=2 "${files[@]}"
