@@ -77,8 +77,8 @@ export function complete(doc: ParsedDocument, offset: number, project?: Project)
   };
   for (const s of schemas) {
     const values = s.const !== undefined ? [s.const] : s.enum ?? [];
-    for (const v of values) push({ label: JSON.stringify(v), kind: 'enum', insertText: JSON.stringify(v), replace: range, documentation: docOf(s) });
-    if (s.default !== undefined && typeof s.default !== 'object') push({ label: JSON.stringify(s.default), kind: 'value', insertText: JSON.stringify(s.default), replace: range, detail: 'default', documentation: docOf(s) });
+    for (const v of values) push({ label: labelOf(v), kind: 'enum', insertText: JSON.stringify(v), filterText: JSON.stringify(v), replace: range, documentation: docOf(s) });
+    if (s.default !== undefined && typeof s.default !== 'object') push({ label: labelOf(s.default), kind: 'value', insertText: JSON.stringify(s.default), filterText: JSON.stringify(s.default), replace: range, detail: 'default', documentation: docOf(s) });
     if (s.type === 'boolean') for (const b of ['true', 'false']) push({ label: b, kind: 'value', insertText: b, replace: range });
     const special = s['x-pipewright-complete'];
     if (special) for (const c of specialValues(special, doc, range, project)) push(c);
@@ -125,6 +125,11 @@ function specialValues(kind: string, doc: ParsedDocument, range: [number, number
       }
       return [];
   }
+}
+
+/** Strings are shown bare (the quotes are inserted anyway); other values as JSON. */
+function labelOf(v: unknown): string {
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 function valueSnippet(s: JSONSchema, alternatives: JSONSchema[]): string {

@@ -1,0 +1,276 @@
+/**
+ * The Pipewright VS Code extension: a thin client in the style of Microsoft's lsp-sample and
+ * vscode-eslint. It starts the language server (dist/server.js) over IPC, hands it every
+ * `pipewright` document, and adds a little UI around the server's commands. All validation,
+ * completion, hover, code actions, symbols, links and formatting live in the server; this file
+ * must never parse a config file nor decide what is valid.
+ *
+ * Command, request and notification ids come from the shared protocol module; the only ids
+ * declared here are client-only commands (see {@link ClientCommands}).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  ExecuteCommandRequest,
+  LanguageClient,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import { Commands, LANGUAGE_ID, Notifications, type CommandId, type LintSummary, type StatusParams } from '../../server/src/protocol';
+
+/**
+ * Commands that exist only in the client. The server's own commands ({@link Commands}) are
+ * registered automatically by vscode-languageclient from the server's `executeCommandProvider`;
+ * registering them here as well would fail with "command already exists". The `ui.` wrappers
+ * collect input and present results, then forward to the server with `workspace/executeCommand`.
+ */
+const ClientCommands = {
+  restartServer: 'pipewright.restartServer',
+  showOutput: 'pipewright.showOutput',
+  /** UI for {@link Commands.lintWorkspace}: progress, a summary message, then the Problems view. */
+  lintWorkspace: 'pipewright.ui.lintWorkspace',
+  /** UI for {@link Commands.encodeSourceParams}: pick a resource path, copy the result. */
+  encodeSourceParams: 'pipewright.ui.encodeSourceParams',
+} as const;
+
+/** Context key that shows the Pipewright commands in the Command Palette (package.json `menus`). */
+const ACTIVE_CONTEXT_KEY = 'pipewright.active';
+
+/** The files the server serves; must match `contributes.languages[0].filenamePatterns` in package.json. */
+const FILE_WATCH_GLOB = '**/*.{pipeline,policy,trust,template,aep}.{json,jsonc}';
+
+/** Resource paths offered by the Stripe source in Adobe Experience Platform, for the quick pick. */
+const STRIPE_RESOURCE_PATHS: readonly { path: string; description: string }[] = [
+  { path: 'charges', description: 'Payments made to the account' },
+  { path: 'subscriptions', description: 'Recurring billing for customers' },
+  { path: 'refunds', description: 'Refunds of previously created charges' },
+  { path: 'balance_transactions', description: 'Every movement of funds in the balance' },
+  { path: 'customers', description: 'Customers' },
+  { path: 'prices', description: 'Unit cost, currency and billing cycle of products' },
+];
+
+let client: LanguageClient | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const output = vscode.window.createOutputChannel('Pipewright', { log: true });
+  context.subscriptions.push(output);
+
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+
+  const watcher = vscode.workspace.createFileSystemWatcher(FILE_WATCH_GLOB);
+  context.subscriptions.push(watcher);
+
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', language: LANGUAGE_ID },
+      { scheme: 'untitled', language: LANGUAGE_ID },
+    ],
+    synchronize: {
+      configurationSection: 'pipewright',
+      fileEvents: watcher,
+    },
+    outputChannel: output,
+    diagnosticCollectionName: 'pipewright',
+  };
+
+  // The id 'pipewright' makes the client read `pipewright.trace.server`.
+  const languageClient = new LanguageClient('pipewright', 'Pipewright', serverOptions, clientOptions);
+  client = languageClient;
+
+  const status = new StatusBar(languageClient);
+  context.subscriptions.push(status);
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand(ClientCommands.showOutput, () => output.show()),
+    vscode.commands.registerCommand(ClientCommands.restartServer, guarded(output, () => restartServer(languageClient, status))),
+    vscode.commands.registerCommand(ClientCommands.lintWorkspace, guarded(output, () => lintWorkspace(languageClient))),
+    vscode.commands.registerCommand(ClientCommands.encodeSourceParams, guarded(output, () => encodeSourceParams(languageClient))),
+  );
+  void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT_KEY, true);
+
+  // Not awaited: activation must not fail (and leave the commands unregistered) when the server
+  // cannot start; the client reports that in the output channel and the status bar shows it.
+  languageClient.start().catch((error: unknown) => {
+    output.error(`The Pipewright language server failed to start: ${messageOf(error)}`);
+    status.render();
+  });
+}
+
+export async function deactivate(): Promise<void> {
+  void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT_KEY, false);
+  const c = client;
+  client = undefined;
+  if (c !== undefined && c.state === State.Running) {
+    await c.stop();
+  }
+}
+
+/** The server state in the status bar, fed by {@link Notifications.status} and the client's own state. */
+class StatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The last status the server sent since it (re)started; undefined until the first one arrives. */
+  private serverStatus: StatusParams | undefined;
+
+  constructor(private readonly languageClient: LanguageClient) {
+    this.item = vscode.window.createStatusBarItem('pipewright.status', vscode.StatusBarAlignment.Right, 100);
+    this.item.name = 'Pipewright';
+    this.item.command = ClientCommands.showOutput;
+    // Registered before start() so the server's first status is not missed; the client
+    // re-installs the handler on every restart.
+    this.disposables.push(
+      languageClient.onNotification(Notifications.status, (params: StatusParams) => {
+        this.serverStatus = params;
+        this.render();
+      }),
+      languageClient.onDidChangeState((e) => {
+        if (e.newState === State.Starting) this.serverStatus = undefined;
+        this.render();
+      }),
+    );
+    this.render();
+    this.item.show();
+  }
+
+  reset(): void {
+    this.serverStatus = undefined;
+    this.render();
+  }
+
+  render(): void {
+    const item = this.item;
+    item.backgroundColor = undefined;
+    const state = this.languageClient.state;
+    if (state === State.Stopped) {
+      item.text = '$(error) Pipewright';
+      item.tooltip = 'The Pipewright language server is not running. Click to show the output, or run "Pipewright: Restart Language Server".';
+      item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+      return;
+    }
+    const s = this.serverStatus;
+    if (state === State.Starting || s?.state === 'starting') {
+      item.text = '$(sync~spin) Pipewright';
+      item.tooltip = 'The Pipewright language server is starting…';
+      return;
+    }
+    if (s?.state === 'busy') {
+      item.text = '$(sync~spin) Pipewright';
+      item.tooltip = `Pipewright is checking files (${documents(s.documents)} indexed)…`;
+      return;
+    }
+    item.text = '$(check) Pipewright';
+    item.tooltip = s === undefined
+      ? 'Pipewright is ready. Click to show the output.'
+      : `Pipewright is ready: ${documents(s.documents)} indexed. Click to show the output.`;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    this.item.dispose();
+  }
+}
+
+async function restartServer(languageClient: LanguageClient, status: StatusBar): Promise<void> {
+  status.reset();
+  switch (languageClient.state) {
+    case State.Running:
+      await languageClient.restart();
+      break;
+    case State.Stopped:
+      await languageClient.start();
+      break;
+    case State.Starting:
+      // stop() throws while starting; the start under way is the restart the user asked for.
+      await whenRunning(languageClient);
+      break;
+  }
+}
+
+async function lintWorkspace(languageClient: LanguageClient): Promise<void> {
+  const summary = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Window, title: 'Pipewright: linting the workspace' },
+    () => executeServerCommand(languageClient, Commands.lintWorkspace),
+  );
+  if (!isLintSummary(summary)) {
+    throw new Error('The language server returned no lint summary.');
+  }
+  const { files, errors, warnings, infos } = summary;
+  void vscode.window.showInformationMessage(
+    `Pipewright checked ${count(files, 'file')}: ${count(errors, 'error')}, ${count(warnings, 'warning')}, ${count(infos, 'info')}.`,
+  );
+  await vscode.commands.executeCommand('workbench.actions.view.problems');
+}
+
+async function encodeSourceParams(languageClient: LanguageClient): Promise<void> {
+  const picked = await vscode.window.showQuickPick(
+    STRIPE_RESOURCE_PATHS.map((r) => ({ label: r.path, description: r.description })),
+    { title: 'Encode sourceParams', placeHolder: 'Stripe resource path to encode as {"resourcePath": …}' },
+  );
+  if (picked === undefined) return;
+  const encoded = await executeServerCommand(languageClient, Commands.encodeSourceParams, [picked.label]);
+  if (typeof encoded !== 'string') {
+    throw new Error('The language server returned no sourceParams string.');
+  }
+  await vscode.env.clipboard.writeText(encoded);
+  void vscode.window.showInformationMessage(`sourceParams for "${picked.label}" copied to the clipboard: ${encoded}`);
+}
+
+/** Runs one of the server's commands through `workspace/executeCommand`, once the server runs. */
+async function executeServerCommand(languageClient: LanguageClient, command: CommandId, args: unknown[] = []): Promise<unknown> {
+  await whenRunning(languageClient);
+  return languageClient.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+}
+
+/** Resolves when the server runs, waiting out a start under way; rejects when it is stopped. */
+function whenRunning(languageClient: LanguageClient): Promise<void> {
+  const notRunning = () => new Error('The Pipewright language server is not running. Run "Pipewright: Restart Language Server" to start it.');
+  const state = languageClient.state;
+  if (state === State.Running) return Promise.resolve();
+  if (state !== State.Starting) return Promise.reject(notRunning());
+  return new Promise((resolve, reject) => {
+    const subscription = languageClient.onDidChangeState((e) => {
+      if (e.newState === State.Starting) return;
+      subscription.dispose();
+      if (e.newState === State.Running) resolve();
+      else reject(notRunning());
+    });
+  });
+}
+
+/** Wraps a command so a failure is logged and shown once, with a way to the output. */
+function guarded(output: vscode.LogOutputChannel, run: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    try {
+      await run();
+    } catch (error) {
+      const message = messageOf(error);
+      output.error(message);
+      const choice = await vscode.window.showErrorMessage(`Pipewright: ${message}`, 'Show Output');
+      if (choice === 'Show Output') output.show();
+    }
+  };
+}
+
+function isLintSummary(value: unknown): value is LintSummary {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return ['files', 'errors', 'warnings', 'infos'].every((k) => typeof v[k] === 'number');
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function documents(n: number): string {
+  return count(n, 'document');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
