@@ -77,6 +77,11 @@ export function activate(context: vscode.ExtensionContext): void {
     },
     outputChannel: output,
     diagnosticCollectionName: 'pipewright',
+    // The settings the server needs before its first diagnostics; later changes arrive through `synchronize`.
+    initializationOptions: {
+      validationDelay: vscode.workspace.getConfiguration('pipewright').get<number>('validation.delay', 150),
+      suppress: vscode.workspace.getConfiguration('pipewright').get<string[]>('suppress', []),
+    },
   };
 
   // The id 'pipewright' makes the client read `pipewright.trace.server`.

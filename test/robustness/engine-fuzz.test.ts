@@ -12,6 +12,8 @@ import { findConfigFiles, nodeFileAccess } from '../../server/src/node/files';
 
 const EXAMPLES = resolve(__dirname, '../../examples');
 const files = findConfigFiles(EXAMPLES);
+/** Broken-on-purpose files are good starting points for mutation too. */
+const mistakes = findConfigFiles(resolve(__dirname, '../fixtures/mistakes'));
 
 /** Deterministic PRNG (mulberry32), so a failure replays. */
 function prng(seed: number) {
@@ -62,12 +64,13 @@ test('10,000 random edits of the examples: no exception, bounded time per edit',
   const rand = prng(20261123);
   const alphabet = ['{', '}', '[', ']', '"', ':', ',', '0', 'a', ' ', '\n', '/', '*', '\\', '{{x}}', '\u0000', '\uFFFF', 'é', '${secret:'];
   const project = new Project(nodeFileAccess);
-  for (const f of files) project.addKnown(f);
-  const texts = new Map(files.map((f) => [f, readFileSync(f, 'utf8')]));
+  const pool = [...files, ...mistakes];
+  for (const f of pool) project.addKnown(f);
+  const texts = new Map(pool.map((f) => [f, readFileSync(f, 'utf8')]));
   let worst = 0;
   let worstAt = '';
   for (let i = 0; i < 10_000; i++) {
-    const path = files[Math.floor(rand() * files.length)];
+    const path = pool[Math.floor(rand() * pool.length)];
     let text = texts.get(path)!;
     const pos = Math.floor(rand() * (text.length + 1));
     const op = rand();
