@@ -26,4 +26,6 @@ test('enum columns list their values; values and currencyExponent apply only whe
   assert.match(lintOne('p.template.json', template([id, { column: 'c', field: 'currency', type: 'enum' }]))[0].message, /no "values"/);
   assert.match(lintOne('p.template.json', template([id, { column: 'c', field: 'currency', type: 'string', values: ['usd'] }]))[0].message, /only applies to columns of type "enum"/);
   assert.match(lintOne('p.template.json', template([id, { column: 'c', field: 'amount', type: 'integer', currencyExponent: 2 }]))[0].message, /only applies to columns of type "decimal"/);
+  assert.match(lintOne('p.template.json', template([id, { column: 'c', field: 'created', type: 'string', format: 'unix' }]))[0].message, /"format" only applies to columns of type "timestamp"/);
+  assert.deepEqual(lintOne('p.template.json', template([id, { column: 'c', field: 'created', type: 'timestamp', format: 'unix' }])), []);
 });

@@ -38,7 +38,6 @@ export const CODES = {
   'json-trailing-comma': ['error', 'Trailing commas are not allowed in this file.'],
   'template-hole': ['error', 'A template hole such as {{interval}} was left in the file.'],
   'nesting-too-deep': ['error', 'The document nests deeper than Pipewright reads.'],
-  'file-too-large': ['warning', 'The document is too large to check in full.'],
   'schema-type': ['error', 'A value has the wrong type.'],
   'schema-required': ['error', 'A required property is missing.'],
   'schema-unknown-property': ['error', 'A property is not allowed here.'],

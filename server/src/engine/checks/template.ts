@@ -31,6 +31,8 @@ export function checkTemplate(doc: ParsedDocument, out: Finding[]): void {
     } else if (type !== undefined && type !== 'enum' && values) {
       out.push(finding('template-column', `"values" only applies to columns of type "enum".`, values.offset, values.offset + values.length));
     }
+    const fmt = propertyNode(c, 'format');
+    if (fmt && type !== 'timestamp') out.push(finding('template-column', '"format" only applies to columns of type "timestamp".', fmt.offset, fmt.offset + fmt.length));
     const exp = propertyNode(c, 'currencyExponent');
     if (exp && type !== 'decimal') out.push(finding('template-column', '"currencyExponent" only applies to columns of type "decimal".', exp.offset, exp.offset + exp.length));
   }
