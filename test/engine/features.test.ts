@@ -123,3 +123,12 @@ test('formatting indents a minified file and keeps comments', () => {
   for (const e of [...formatDocument(doc)].sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.newText + text.slice(e.end);
   assert.equal(text, '{\n  "kind": "stripe-export", /* why */\n  "name": "x"\n}\n');
 });
+
+test('a position past the end of a line means the end of that line, not the next line', async () => {
+  const { LineIndex } = await import('../../server/src/engine');
+  const lines = new LineIndex('{\n  "a": 1,\r\n  "b": 2\n}');
+  assert.equal(lines.offsetAt({ line: 1, character: 999 }), '{\n  "a": 1,'.length);
+  assert.equal(lines.offsetAt({ line: 2, character: 999 }), '{\n  "a": 1,\r\n  "b": 2'.length);
+  assert.equal(lines.offsetAt({ line: 9, character: 0 }), '{\n  "a": 1,\r\n  "b": 2\n}'.length);
+  assert.deepEqual(lines.positionAt('{\n  "a": 1,\r\n'.length), { line: 2, character: 0 });
+});

@@ -35,14 +35,17 @@ export class Project {
   close(path: string): void {
     this.open.delete(path);
     this.disk.delete(path);
+    // An unsaved buffer (or a file deleted while open) leaves the workspace with its editor.
+    if (!this.fs.exists(path)) this.known.delete(path);
   }
 
   /** A file on disk was created, changed or deleted. */
   fileChanged(path: string): void {
     this.disk.delete(path);
-    if (fileKindFromName(path) !== 'unknown') {
-      if (this.fs.exists(path)) this.known.add(path);
-      else if (!this.open.has(path)) this.known.delete(path);
+    if (this.fs.exists(path)) {
+      if (fileKindFromName(path) !== 'unknown') this.known.add(path);
+    } else if (!this.open.has(path)) {
+      this.known.delete(path);
     }
   }
 

@@ -39,7 +39,7 @@ export interface JSONSchema {
 
 export const SECRET_REFERENCE = /^\$\{(env|secret):[A-Za-z_][A-Za-z0-9_.-]*\}$/;
 
-type Selection = { schema: JSONSchema } | { error: Finding };
+type Selection = { schema: JSONSchema; findings?: Finding[] } | { error: Finding };
 
 export class SchemaValidator {
   private readonly patterns = new Map<string, RegExp>();
@@ -79,7 +79,9 @@ export class SchemaValidator {
         out.push(sel.error);
         return;
       }
-      this.check(node, sel.schema, out);
+      // A branch chosen by trial was already checked: reuse its findings instead of checking twice.
+      if (sel.findings) out.push(...sel.findings);
+      else this.check(node, sel.schema, out);
     }
     switch (node.type) {
       case 'string':
@@ -112,7 +114,7 @@ export class SchemaValidator {
   /** Pick the branch of a oneOf/anyOf that applies: by type, then by a `const` discriminator, then by fewest errors. */
   select(node: Node, branches: JSONSchema[]): Selection {
     const resolved = branches.map((b) => this.deref(b)).filter((b): b is JSONSchema => !!b);
-    const typed = resolved.filter((b) => !b.type || (Array.isArray(b.type) ? b.type : [b.type]).some((t) => typeMatches(node, t)));
+    let typed = resolved.filter((b) => !b.type || (Array.isArray(b.type) ? b.type : [b.type]).some((t) => typeMatches(node, t)));
     if (typed.length === 0) {
       const names = [...new Set(resolved.flatMap((b) => (Array.isArray(b.type) ? b.type : b.type ? [b.type] : [])))];
       const where = keyOf(node);
@@ -140,18 +142,26 @@ export class SchemaValidator {
         };
       }
     }
+    if (node.type === 'object') {
+      // Branches that differ by `required` (Action or NotAction…): keep those whose required
+      // properties are all present, which usually leaves one and spares a trial run of each.
+      const keys = new Set((node.children ?? []).map((p) => p.children?.[0]?.value as string));
+      const satisfied = typed.filter((b) => !b.required || b.required.every((r) => keys.has(r)));
+      if (satisfied.length === 1) return { schema: satisfied[0] };
+      if (satisfied.length > 1) typed = satisfied;
+    }
     let best: JSONSchema = typed[0];
-    let bestCount = Infinity;
+    let bestFindings: Finding[] | undefined;
     for (const b of typed) {
       const tmp: Finding[] = [];
       this.check(node, b, tmp);
-      if (tmp.length < bestCount) {
+      if (!bestFindings || tmp.length < bestFindings.length) {
         best = b;
-        bestCount = tmp.length;
+        bestFindings = tmp;
         if (!tmp.length) break;
       }
     }
-    return { schema: best };
+    return { schema: best, findings: bestFindings };
   }
 
   private discriminator(branches: JSONSchema[]): { key: string; values: unknown[]; branches: JSONSchema[] } | undefined {

@@ -220,18 +220,27 @@ export function startServer(connection: Connection): void {
       case Commands.lintWorkspace: {
         sendStatus('busy');
         const summary: LintSummary = { files: 0, errors: 0, warnings: 0, infos: 0 };
+        // Open buffers are matched by path: a client may spell the same file's URI differently (%40, c%3A).
+        const openByPath = new Map(documents.all().map((td) => [uriToPath(td.uri), td.uri]));
         for (const root of roots) for (const path of findConfigFiles(root)) project.addKnown(path);
         for (const path of project.knownPaths()) {
-          const uri = pathToUri(path);
-          if (documents.get(uri)) validateUri(uri);
-          const findings = documents.get(uri) ? results.get(uri)?.findings ?? [] : guard('lint', () => {
+          const openUri = openByPath.get(path);
+          let findings: Finding[];
+          if (openUri) {
+            validateUri(openUri);
+            findings = results.get(openUri)?.findings ?? [];
+          } else {
             project.fileChanged(path);
+            const uri = pathToUri(path);
             const doc = project.get(path);
-            if (!doc) return [];
-            const f = validate(doc, project, { suppress: settings.suppress });
-            void connection.sendDiagnostics({ uri, diagnostics: f.map((x) => toDiagnostic(doc.lines, x)) });
-            return f;
-          }, [] as Finding[]);
+            if (!doc) {
+              // Deleted since it was indexed: clear what was published for it and do not count it.
+              void connection.sendDiagnostics({ uri, diagnostics: [] });
+              continue;
+            }
+            findings = guard('lint', () => validate(doc, project, { suppress: settings.suppress }), [] as Finding[]);
+            void connection.sendDiagnostics({ uri, diagnostics: findings.map((x) => toDiagnostic(doc.lines, x)) });
+          }
           summary.files++;
           for (const f of findings) {
             if (f.severity === 'error') summary.errors++;

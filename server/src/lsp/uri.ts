@@ -1,4 +1,5 @@
 /** Document URIs ↔ engine paths. Non-file documents (untitled buffers) keep their URI as their "path". */
+import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export function uriToPath(uri: string): string {
@@ -11,5 +12,6 @@ export function uriToPath(uri: string): string {
 }
 
 export function pathToUri(path: string): string {
-  return path.includes(':') && !path.startsWith('/') ? path : pathToFileURL(path).href;
+  // Absolute paths (POSIX or Windows, drive letters included) become file URIs; anything else was a URI already.
+  return isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path) ? pathToFileURL(path).href : path;
 }
