@@ -7,6 +7,7 @@ import { finding, type Finding } from './diagnostics';
 import { LineIndex } from './text';
 import { detectFileKind, type FileKind } from './kinds';
 import { objectProp, stringOf } from './json';
+import { fastParse } from './fastparse';
 
 /** jsonc-parser recurses per level; deeper documents are refused before they can exhaust the stack. */
 export const MAX_DEPTH = 200;
@@ -46,9 +47,13 @@ export function parseDocument(path: string, text: string): ParsedDocument {
     });
   }
   const lines = new LineIndex(text);
-  const tooDeep = findExcessiveNesting(source, MAX_DEPTH);
   let root: Node | undefined;
-  if (tooDeep >= 0) {
+  // Well-formed text takes the fast path; anything else gets jsonc-parser's recovery and messages.
+  const fast = fastParse(source, jsonc, MAX_DEPTH);
+  const tooDeep = fast === undefined ? findExcessiveNesting(source, MAX_DEPTH) : 'tooDeep' in fast ? fast.tooDeep : -1;
+  if (fast && 'root' in fast) {
+    root = fast.root;
+  } else if (tooDeep >= 0) {
     syntax.push(finding('nesting-too-deep', `The document nests more than ${MAX_DEPTH} levels deep here; Pipewright config files never need this. Flatten the structure.`, tooDeep, tooDeep + 1));
   } else {
     const errors: ParseError[] = [];
