@@ -2,7 +2,8 @@
  * complete(doc, offset, project): property names and values from the schemas (with their docs), and
  * the value sets Pipewright knows: AWS regions, IAM actions, Stripe resource paths, workspace files, secret references.
  */
-import { getLocation, type Node } from 'jsonc-parser';
+import type { Node } from 'jsonc-parser';
+import { locate } from './location';
 import { dirname, relative } from 'node:path';
 import type { ParsedDocument } from './parse';
 import type { Project } from './project';
@@ -33,7 +34,7 @@ export interface Completion {
 export function complete(doc: ParsedDocument, offset: number, project?: Project): Completion[] {
   const validator = validatorFor(doc);
   if (!validator) return [];
-  const loc = getLocation(doc.text, offset);
+  const loc = locate(doc.root, doc.text, offset);
   const prev = loc.previousNode;
   if (loc.isAtPropertyKey) {
     const objectPath = loc.path.slice(0, -1);

@@ -6,9 +6,12 @@
  * whose error recovery and messages then apply. Correctness against parseTree is tested on every
  * example and on random edits (test/engine/fastparse.test.ts).
  */
-import type { Node } from 'jsonc-parser';
+import type { Node as JsoncNode } from 'jsonc-parser';
 
-export type FastResult = { root: Node } | { tooDeep: number } | undefined;
+/** jsonc-parser declares its nodes read-only; while building, we write them. */
+type Node = { -readonly [K in keyof JsoncNode]: K extends 'parent' ? Node | undefined : K extends 'children' ? Node[] | undefined : JsoncNode[K] };
+
+export type FastResult = { root: JsoncNode } | { tooDeep: number } | undefined;
 
 const enum C {
   Tab = 9, LF = 10, CR = 13, Space = 32, Quote = 34, Plus = 43, Comma = 44, Minus = 45, Dot = 46, Slash = 47,
@@ -176,7 +179,7 @@ export function fastParse(text: string, jsonc: boolean, maxDepth: number): FastR
       const top = stack[stack.length - 1];
       if (!top) {
         if (!skip()) return undefined;
-        return i === n ? { root: root! } : undefined;
+        return i === n ? { root: root as unknown as JsoncNode } : undefined;
       }
       if (!skip()) return undefined;
       const d = text.charCodeAt(i);

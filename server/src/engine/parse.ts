@@ -15,7 +15,7 @@ export const MAX_DEPTH = 200;
 export interface ParsedDocument {
   path: string;
   text: string;
-  lines: LineIndex;
+  readonly lines: LineIndex;
   /** Undefined when the text is empty or nests too deep. */
   root: Node | undefined;
   /** `.jsonc` files admit comments and trailing commas. */
@@ -46,7 +46,6 @@ export function parseDocument(path: string, text: string): ParsedDocument {
       return 'null' + ' '.repeat(m.length - 4);
     });
   }
-  const lines = new LineIndex(text);
   let root: Node | undefined;
   // Well-formed text takes the fast path; anything else gets jsonc-parser's recovery and messages.
   const fast = fastParse(source, jsonc, MAX_DEPTH);
@@ -60,7 +59,14 @@ export function parseDocument(path: string, text: string): ParsedDocument {
     root = parseTree(source, errors, { allowTrailingComma: jsonc, disallowComments: !jsonc, allowEmptyContent: false });
     for (const e of errors) syntax.push(syntaxFinding(source, e, path));
   }
-  const doc: ParsedDocument = { path, text, lines, root, jsonc, kind: 'unknown', syntax, holes };
+  let lines: LineIndex | undefined;
+  const doc: ParsedDocument = {
+    path, text, root, jsonc, kind: 'unknown', syntax, holes,
+    // Built on first use: most edits are validated without converting a single offset.
+    get lines() {
+      return (lines ??= new LineIndex(text));
+    },
+  };
   const schemaRef = root ? stringOf(objectProp(root, '$schema')) : undefined;
   const detected = detectFileKind(path, schemaRef, root);
   doc.kind = detected.kind;

@@ -6,9 +6,10 @@ import { finding, type Finding } from './diagnostics';
 import type { ParsedDocument } from './parse';
 import type { Project } from './project';
 import { validatorFor } from './schemas';
-import { checkLiteralSecrets, checkPlaceholders } from './checks/common';
+import { checkPlaceholdersIn, checkSecretIn } from './checks/common';
+import { forEachString, keyOf } from './json';
 import { checkPipeline } from './checks/pipeline';
-import { checkAepBody } from './checks/aep';
+import { checkAepBody, checkSourceParams } from './checks/aep';
 import { checkTemplate } from './checks/template';
 import { bucketsReferencing, checkBrazeConflicts, checkReferences } from './checks/workspace';
 
@@ -25,9 +26,14 @@ export function validate(doc: ParsedDocument, project: Project, options: Validat
       out.push(finding('schema-required', 'Pipewright cannot tell which Flow Service request this is: a base connection has "auth", a source connection "baseConnectionId", a target connection "params.dataSetId", a mapping set "mappings", a flow "flowSpec".', root.offset, root.offset + 1));
     }
     validatorFor(doc)?.validate(root, out);
-    checkLiteralSecrets(root, out);
     const buckets = doc.kind === 'policy' || doc.kind === 'trust' ? bucketsReferencing(doc.path, project) : [];
-    checkPlaceholders(root, out, buckets);
+    const aep = doc.kind === 'aep';
+    // One walk over every string value serves the checks that look at all of them.
+    forEachString(root, (node) => {
+      checkSecretIn(node, out);
+      checkPlaceholdersIn(node, out, buckets);
+      if (aep && keyOf(node) === 'sourceParams') checkSourceParams(node, out);
+    });
     switch (doc.kind) {
       case 'pipeline':
         checkPipeline(doc, out);

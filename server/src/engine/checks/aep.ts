@@ -1,7 +1,7 @@
 /** Checks on Adobe Flow Service request bodies: the fixed spec ids, formats, resource paths and schedule rules of seed 002. */
 import type { Node } from 'jsonc-parser';
 import { finding, type Finding } from '../diagnostics';
-import { arrayItems, didYouMean, forEachString, keyOf, levenshtein, objectProp, propAt, quote, stringOf } from '../json';
+import { arrayItems, didYouMean, levenshtein, objectProp, propAt, quote, stringOf } from '../json';
 import type { ParsedDocument } from '../parse';
 import { replaceFix } from '../schema';
 import {
@@ -37,10 +37,6 @@ export function checkAepBody(doc: ParsedDocument, out: Finding[]): void {
       checkSchedule(objectProp(root, 'scheduleParams'), doc, out);
       break;
   }
-  // sourceParams may sit in any body's params (and in explore requests kept beside them).
-  forEachString(root, (n) => {
-    if (keyOf(n) === 'sourceParams') checkSourceParams(n, out);
-  });
 }
 
 /** A value the guide fixes. A near miss (a typo in a spec id) says "did you mean". */
@@ -96,7 +92,8 @@ export function encodeSourceParams(resourcePath: string): string {
   return Buffer.from(JSON.stringify({ resourcePath }), 'utf8').toString('base64');
 }
 
-function checkSourceParams(node: Node, out: Finding[]): void {
+/** sourceParams may sit in any body's params (and in explore requests kept beside them). */
+export function checkSourceParams(node: Node, out: Finding[]): void {
   const d = decodeSourceParams(node.value as string);
   const range: [number, number] = [node.offset, node.offset + node.length];
   if (d.error) {

@@ -1,7 +1,7 @@
 /** Checks shared by every kind of file: S3 names, AWS ids, placeholders left from the docs, literal secrets. */
 import type { Node } from 'jsonc-parser';
 import { finding, type Finding, type Fix } from '../diagnostics';
-import { didYouMean, forEachString, innerRange, keyOf, quote } from '../json';
+import { didYouMean, innerRange, keyOf, quote } from '../json';
 import { REGION_CODES } from '../../data/regions';
 import { SECRET_REFERENCE } from '../schema';
 
@@ -105,41 +105,40 @@ export function isPlaceholder(value: string): boolean {
 }
 
 /**
- * Report every placeholder left in string values. `buckets` are the bucket names of the pipelines
+ * Report every placeholder left in one string value. `buckets` are the bucket names of the pipelines
  * that reference this file: a bucket placeholder gets one quick fix per bucket.
  */
-export function checkPlaceholders(root: Node | undefined, out: Finding[], buckets: string[] = []): void {
-  forEachString(root, (node) => {
-    const value = node.value as string;
-    if (value.length > 2000 || (!value.includes('<') && !value.includes('{') && !/[A-Z_]{8}|your-|_\*|…|\.\.\./.test(value))) return;
-    const seen = new Set<number>();
-    for (const p of PLACEHOLDERS) {
-      p.re.lastIndex = 0;
-      for (let m = p.re.exec(value); m; m = p.re.exec(value)) {
-        if (seen.has(m.index)) continue;
-        seen.add(m.index);
-        const [inner] = innerRange(node);
-        // Offsets inside the string are exact when the string holds no escapes before the match.
-        const raw = JSON.stringify(value).slice(1, -1);
-        const exact = raw === value;
-        const start = exact ? inner + m.index : node.offset;
-        const end = exact ? start + m[0].length : node.offset + node.length;
-        const fixes: Fix[] = p.bucket && exact ? buckets.map((b) => ({ title: `Replace with bucket "${b}"`, edits: [{ start, end, newText: b }], preferred: buckets.length === 1 })) : [];
-        out.push(
-          finding(
-            'placeholder',
-            p.bucket
-              ? `${m[0]} is ${p.what}: replace it with your bucket name${buckets.length === 1 ? ` ("${buckets[0]}", from the pipeline that uses this file)` : ''}.`
-              : `${m[0]} is ${p.what} from the integration docs: replace it with the real value.`,
-            start,
-            end,
-            fixes,
-          ),
-        );
-      }
+export function checkPlaceholdersIn(node: Node, out: Finding[], buckets: string[]): void {
+  const value = node.value as string;
+  if (value.length > 2000 || (!value.includes('<') && !value.includes('{') && !MAYBE_PLACEHOLDER.test(value))) return;
+  const seen = new Set<number>();
+  for (const p of PLACEHOLDERS) {
+    p.re.lastIndex = 0;
+    for (let m = p.re.exec(value); m; m = p.re.exec(value)) {
+      if (seen.has(m.index)) continue;
+      seen.add(m.index);
+      const [inner] = innerRange(node);
+      // Offsets inside the string are exact when the string holds no escapes.
+      const exact = JSON.stringify(value).slice(1, -1) === value;
+      const start = exact ? inner + m.index : node.offset;
+      const end = exact ? start + m[0].length : node.offset + node.length;
+      const fixes: Fix[] = p.bucket && exact ? buckets.map((b) => ({ title: `Replace with bucket "${b}"`, edits: [{ start, end, newText: b }], preferred: buckets.length === 1 })) : [];
+      out.push(
+        finding(
+          'placeholder',
+          p.bucket
+            ? `${m[0]} is ${p.what}: replace it with your bucket name${buckets.length === 1 ? ` ("${buckets[0]}", from the pipeline that uses this file)` : ''}.`
+            : `${m[0]} is ${p.what} from the integration docs: replace it with the real value.`,
+          start,
+          end,
+          fixes,
+        ),
+      );
     }
-  });
+  }
 }
+
+const MAYBE_PLACEHOLDER = /[A-Z_]{8}|your-|_\*|…|\.\.\./;
 
 const SECRETS: Array<{ re: RegExp; what: string }> = [
   { re: /\b[sr]k_(live|test)_[A-Za-z0-9]{8,}/, what: 'a Stripe API key' },
@@ -152,25 +151,27 @@ const SECRETS: Array<{ re: RegExp; what: string }> = [
 
 const AWS_SECRET = /^[A-Za-z0-9/+]{40}$/;
 
-/** Literal secrets anywhere in the file. The message names the kind of secret, never the value. */
-export function checkLiteralSecrets(root: Node | undefined, out: Finding[]): void {
-  forEachString(root, (node) => {
-    const value = node.value as string;
-    if (value.length < 16 || SECRET_REFERENCE.test(value)) return;
-    const key = keyOf(node) ?? '';
-    let what: string | undefined;
+/** Cheap first look: only strings that could be one of the secrets above go through the full list. */
+const MAYBE_SECRET = /k_(live|test)_|whsec_|^bearer\s|eyJ|-----BEGIN|ASIA/i;
+
+/** A literal secret in one string value. The message names the kind of secret, never the value. */
+export function checkSecretIn(node: Node, out: Finding[]): void {
+  const value = node.value as string;
+  if (value.length < 16 || value.startsWith('${')) return;
+  let what: string | undefined;
+  if (MAYBE_SECRET.test(value)) {
     for (const s of SECRETS) {
       if (s.re.test(value)) {
         what = s.what;
         break;
       }
     }
-    if (!what && AWS_SECRET.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value) && (/[/+]/.test(value) || /secret/i.test(key))) what = 'an AWS secret access key';
-    if (!what) return;
-    // A schema-declared secret property already reports its literal value; do not say it twice.
-    if (out.some((f) => f.code === 'literal-secret' && f.start === node.offset)) return;
-    out.push(
-      finding('literal-secret', `This value looks like ${what}. Never write secrets into config files: use \${secret:name} or \${env:NAME}, and rotate the secret if this file was ever shared or committed.`, node.offset, node.offset + node.length),
-    );
-  });
+  }
+  if (!what && value.length === 40 && AWS_SECRET.test(value) && /[A-Z]/.test(value) && /[a-z]/.test(value) && (/[/+]/.test(value) || /secret/i.test(keyOf(node) ?? ''))) what = 'an AWS secret access key';
+  if (!what || SECRET_REFERENCE.test(value)) return;
+  // A schema-declared secret property already reports its literal value; do not say it twice.
+  if (out.some((f) => f.code === 'literal-secret' && f.start === node.offset)) return;
+  out.push(
+    finding('literal-secret', `This value looks like ${what}. Never write secrets into config files: use \${secret:name} or \${env:NAME}, and rotate the secret if this file was ever shared or committed.`, node.offset, node.offset + node.length),
+  );
 }
