@@ -8,6 +8,7 @@ import { LineIndex } from './text';
 import { detectFileKind, type FileKind } from './kinds';
 import { objectProp, stringOf } from './json';
 import { fastParse } from './fastparse';
+import { reparseStringEdit } from './reparse';
 
 /** jsonc-parser recurses per level; deeper documents are refused before they can exhaust the stack. */
 export const MAX_DEPTH = 200;
@@ -59,6 +60,20 @@ export function parseDocument(path: string, text: string): ParsedDocument {
     root = parseTree(source, errors, { allowTrailingComma: jsonc, disallowComments: !jsonc, allowEmptyContent: false });
     for (const e of errors) syntax.push(syntaxFinding(source, e, path));
   }
+  return makeDocument(path, text, root, jsonc, syntax, holes);
+}
+
+/**
+ * The next version of an open document. A keystroke inside a string updates the previous tree in place
+ * (see reparse.ts); anything else is a full parse. `prev` must not be used afterwards.
+ */
+export function parseNextVersion(prev: ParsedDocument, text: string): ParsedDocument {
+  const edit = reparseStringEdit(prev, text);
+  if (!edit) return parseDocument(prev.path, text);
+  return makeDocument(prev.path, text, edit.root, prev.jsonc, [], []);
+}
+
+function makeDocument(path: string, text: string, root: Node | undefined, jsonc: boolean, syntax: Finding[], holes: Array<[number, number]>): ParsedDocument {
   let lines: LineIndex | undefined;
   const doc: ParsedDocument = {
     path, text, root, jsonc, kind: 'unknown', syntax, holes,

@@ -4,7 +4,7 @@
  * (references, Braze folder conflicts, shared policies) ask it for other documents.
  */
 import { dirname, resolve } from 'node:path';
-import { parseDocument, type ParsedDocument } from './parse';
+import { parseDocument, parseNextVersion, type ParsedDocument } from './parse';
 import { fileKindFromName } from './kinds';
 import type { Node } from 'jsonc-parser';
 import { arrayItems, objectProp, propAt, stringOf } from './json';
@@ -26,7 +26,8 @@ export class Project {
 
   /** Parse (or re-parse) an open document; returns the parse every feature then shares. */
   setOpen(path: string, text: string): ParsedDocument {
-    const doc = parseDocument(path, text);
+    const prev = this.open.get(path);
+    const doc = prev ? (prev.text === text ? prev : parseNextVersion(prev, text)) : parseDocument(path, text);
     this.open.set(path, doc);
     this.known.add(path);
     return doc;
