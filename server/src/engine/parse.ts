@@ -70,7 +70,7 @@ export function parseDocument(path: string, text: string): ParsedDocument {
 export function parseNextVersion(prev: ParsedDocument, text: string): ParsedDocument {
   const edit = reparseStringEdit(prev, text);
   if (!edit) return parseDocument(prev.path, text);
-  return makeDocument(prev.path, text, edit.root, prev.jsonc, [], []);
+  return makeDocument(prev.path, text, edit.root, prev.jsonc, edit.syntax, []);
 }
 
 function makeDocument(path: string, text: string, root: Node | undefined, jsonc: boolean, syntax: Finding[], holes: Array<[number, number]>): ParsedDocument {
