@@ -1,7 +1,8 @@
 /** `pipewright lint`: walk folders, check every Pipewright file, print text, JSON or SARIF; exit 1 on errors. */
 import { resolve, relative, sep } from 'node:path';
 import { statSync } from 'node:fs';
-import { Project, validate, type Finding, type ParsedDocument } from '../engine';
+import { Project, lintFiles, CancelledError, type LintedFile, type LintJobOptions } from '../engine';
+import { terminalJob } from './progress';
 import { findConfigFiles, nodeFileAccess } from '../node/files';
 import { toSarif } from './sarif';
 
@@ -20,13 +21,7 @@ Options:
 Exit status: 0 when no error was found, 1 when at least one error was found, 2 on bad usage.
 `;
 
-export interface LintedFile {
-  path: string;
-  doc: ParsedDocument;
-  findings: Finding[];
-}
-
-export function lintPaths(paths: string[], cwd: string, suppress: string[] = []): { files: LintedFile[]; missing: string[] } {
+export async function lintPaths(paths: string[], cwd: string, options: LintJobOptions = {}): Promise<{ files: LintedFile[]; missing: string[] }> {
   const project = new Project(nodeFileAccess);
   const targets: string[] = [];
   const missing: string[] = [];
@@ -42,21 +37,11 @@ export function lintPaths(paths: string[], cwd: string, suppress: string[] = [])
     if (st.isDirectory()) targets.push(...findConfigFiles(abs));
     else targets.push(abs);
   }
-  const unique = [...new Set(targets)];
-  for (const t of unique) project.addKnown(t);
-  const files: LintedFile[] = [];
-  for (const path of unique) {
-    const doc = project.get(path);
-    if (!doc) {
-      missing.push(relative(cwd, path));
-      continue;
-    }
-    files.push({ path, doc, findings: validate(doc, project, { suppress }) });
-  }
-  return { files, missing };
+  const { files, unreadable } = await lintFiles(project, [...new Set(targets)], options);
+  return { files, missing: [...missing, ...unreadable.map((u) => relative(cwd, u))] };
 }
 
-export function runLint(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, cwd: string): number {
+export async function runLint(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, cwd: string): Promise<number> {
   const paths: string[] = [];
   let format = 'text';
   let output: string | undefined;
@@ -88,7 +73,20 @@ export function runLint(args: string[], stdout: NodeJS.WritableStream, stderr: N
     stderr.write(`pipewright lint: --format must be text, json or sarif (got "${format}").\n`);
     return 2;
   }
-  const { files, missing } = lintPaths(paths, cwd, suppress);
+  const job = terminalJob(stderr, 'Checking');
+  let result: { files: LintedFile[]; missing: string[] };
+  try {
+    result = await lintPaths(paths, cwd, { suppress, progress: job.progress, token: job.token });
+  } catch (e) {
+    if (e instanceof CancelledError) {
+      stderr.write('pipewright lint: cancelled; nothing was written.\n');
+      return 130;
+    }
+    throw e;
+  } finally {
+    job.dispose();
+  }
+  const { files, missing } = result;
   for (const m of missing) stderr.write(`pipewright lint: ${m}: no such file or folder, or it cannot be read.\n`);
   if (quiet) for (const f of files) f.findings = f.findings.filter((x) => x.severity === 'error');
   let text: string;

@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'lint':
-      return runLint(rest, process.stdout, process.stderr, process.cwd());
+      return await runLint(rest, process.stdout, process.stderr, process.cwd());
     default:
       process.stderr.write(`pipewright: unknown command "${command}". Run "pipewright --help" for the list.\n`);
       return 2;

@@ -1,6 +1,6 @@
 /** SARIF 2.1.0 for code review: one rule per diagnostic code, 1-based lines and columns. */
-import { CODES, type Severity } from '../engine';
-import { displayPath, type LintedFile } from './lint';
+import { CODES, type LintedFile, type Severity } from '../engine';
+import { displayPath } from './lint';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
 

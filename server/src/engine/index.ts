@@ -6,6 +6,7 @@
 export { parseDocument, type ParsedDocument } from './parse';
 export { Project, fileRefs, type FileAccess, type FileRef } from './project';
 export { validate, type ValidateOptions } from './validate';
+export { lintFiles, CancelledError, type LintedFile, type LintJobOptions, type LintJobResult, type CancellationToken, type ProgressCallback } from './lint';
 export { complete, type Completion } from './complete';
 export { hover, type HoverResult } from './hover';
 export { codeActions, type CodeAction } from './actions';

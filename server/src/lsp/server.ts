@@ -3,13 +3,13 @@
  * every language feature is a call into the transport-free engine.
  */
 import {
-  TextDocuments, TextDocumentSyncKind, CodeActionKind, ResponseError, ErrorCodes,
-  type Connection, type InitializeResult, type CodeAction as LspCodeAction,
+  TextDocuments, TextDocumentSyncKind, CodeActionKind, ResponseError, ErrorCodes, LSPErrorCodes,
+  type Connection, type InitializeResult, type CodeAction as LspCodeAction, type CancellationToken, type WorkDoneProgressServerReporter,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   Project, validate, complete, hover, codeActions, documentSymbols, documentLinks, formatDocument,
-  encodeSourceParams, type Finding, type ParsedDocument,
+  encodeSourceParams, lintFiles, CancelledError, type Finding, type ParsedDocument, type ProgressCallback,
 } from '../engine';
 import { Commands, Notifications, Requests, type DocumentInfoParams, type DocumentInfoResult, type LintSummary, type StatusParams } from '../protocol';
 import { findConfigFiles, nodeFileAccess } from '../node/files';
@@ -28,6 +28,9 @@ export function startServer(connection: Connection): void {
   const results = new Map<string, { version: number; doc: ParsedDocument; findings: Finding[] }>();
   const timers = new Map<string, NodeJS.Timeout>();
   let roots: string[] = [];
+  let workDoneSupported = false;
+  /** Files not open in the editor whose diagnostics the last workspace lint published. */
+  const published = new Set<string>();
 
   const guard = <T>(what: string, fn: () => T, fallback: T): T => {
     try {
@@ -79,6 +82,7 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialize((params): InitializeResult => {
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
+    workDoneSupported = params.capabilities.window?.workDoneProgress === true;
     if (!roots.length && params.rootUri) roots = [uriToPath(params.rootUri)];
     const opts = params.initializationOptions as Partial<Settings> | undefined;
     applySettings(opts);
@@ -215,42 +219,10 @@ export function startServer(connection: Connection): void {
     return { fileKind: doc?.kind ?? 'unknown', subKind: doc?.subKind };
   });
 
-  connection.onExecuteCommand(async (p) => {
+  connection.onExecuteCommand(async (p, token) => {
     switch (p.command) {
-      case Commands.lintWorkspace: {
-        sendStatus('busy');
-        const summary: LintSummary = { files: 0, errors: 0, warnings: 0, infos: 0 };
-        // Open buffers are matched by path: a client may spell the same file's URI differently (%40, c%3A).
-        const openByPath = new Map(documents.all().map((td) => [uriToPath(td.uri), td.uri]));
-        for (const root of roots) for (const path of findConfigFiles(root)) project.addKnown(path);
-        for (const path of project.knownPaths()) {
-          const openUri = openByPath.get(path);
-          let findings: Finding[];
-          if (openUri) {
-            validateUri(openUri);
-            findings = results.get(openUri)?.findings ?? [];
-          } else {
-            project.fileChanged(path);
-            const uri = pathToUri(path);
-            const doc = project.get(path);
-            if (!doc) {
-              // Deleted since it was indexed: clear what was published for it and do not count it.
-              void connection.sendDiagnostics({ uri, diagnostics: [] });
-              continue;
-            }
-            findings = guard('lint', () => validate(doc, project, { suppress: settings.suppress }), [] as Finding[]);
-            void connection.sendDiagnostics({ uri, diagnostics: findings.map((x) => toDiagnostic(doc.lines, x)) });
-          }
-          summary.files++;
-          for (const f of findings) {
-            if (f.severity === 'error') summary.errors++;
-            else if (f.severity === 'warning') summary.warnings++;
-            else summary.infos++;
-          }
-        }
-        sendStatus('ready');
-        return summary;
-      }
+      case Commands.lintWorkspace:
+        return lintWorkspace(token);
       case Commands.encodeSourceParams: {
         const rp = p.arguments?.[0];
         if (typeof rp !== 'string' || !rp) throw new ResponseError(ErrorCodes.InvalidParams, 'encodeSourceParams takes one argument: a Stripe resource path such as "charges".');
@@ -260,6 +232,74 @@ export function startServer(connection: Connection): void {
         throw new ResponseError(ErrorCodes.MethodNotFound, `Unknown command ${p.command}`);
     }
   });
+
+  /** Lint every Pipewright file in the workspace, with work-done progress the user can cancel. */
+  async function lintWorkspace(token: CancellationToken): Promise<LintSummary> {
+    sendStatus('busy');
+    const progress = await startProgress('Pipewright: linting the workspace');
+    try {
+      for (const root of roots) for (const path of findConfigFiles(root)) project.addKnown(path);
+      // Files changed on disk since they were read are read again; open buffers win over the disk.
+      for (const path of project.knownPaths()) if (!project.isOpen(path)) project.fileChanged(path);
+      const paths = project.knownPaths().filter((p) => project.isOpen(p) || project.exists(p));
+      const cancel = { get isCancellationRequested() { return token.isCancellationRequested || progress.cancelled; } };
+      const { files } = await lintFiles(project, paths, { suppress: settings.suppress, token: cancel, progress: progress.report });
+      // Open buffers are matched by path: a client may spell the same file's URI differently (%40, c%3A).
+      const openByPath = new Map(documents.all().map((td) => [uriToPath(td.uri), td]));
+      const summary: LintSummary = { files: 0, errors: 0, warnings: 0, infos: 0 };
+      const linted = new Set<string>();
+      for (const f of files) {
+        linted.add(f.path);
+        const td = openByPath.get(f.path);
+        const uri = td?.uri ?? pathToUri(f.path);
+        if (td) results.set(td.uri, { version: td.version, doc: f.doc, findings: f.findings });
+        void connection.sendDiagnostics({ uri, version: td?.version, diagnostics: f.findings.map((x) => toDiagnostic(f.doc.lines, x)) });
+        summary.files++;
+        for (const x of f.findings) {
+          if (x.severity === 'error') summary.errors++;
+          else if (x.severity === 'warning') summary.warnings++;
+          else summary.infos++;
+        }
+      }
+      // Deleted since it was indexed: clear what was published for it.
+      for (const path of [...published]) if (!linted.has(path) && !project.exists(path)) void connection.sendDiagnostics({ uri: pathToUri(path), diagnostics: [] });
+      published.clear();
+      for (const path of linted) published.add(path);
+      return summary;
+    } catch (e) {
+      if (e instanceof CancelledError) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Linting the workspace was cancelled.');
+      throw e;
+    } finally {
+      progress.done();
+      sendStatus('ready');
+    }
+  }
+
+  /**
+   * Work-done progress created by the server (the client shows it, with a Cancel button), throttled to
+   * a report every 100 ms. Without client support it is a no-op.
+   */
+  async function startProgress(title: string): Promise<{ report: ProgressCallback; cancelled: boolean; done(): void }> {
+    const state = { cancelled: false, report: (() => undefined) as ProgressCallback, done: () => undefined as void };
+    if (!workDoneSupported) return state;
+    let reporter: WorkDoneProgressServerReporter;
+    try {
+      reporter = await connection.window.createWorkDoneProgress();
+    } catch {
+      return state;
+    }
+    reporter.begin(title, 0, undefined, true);
+    reporter.token.onCancellationRequested(() => (state.cancelled = true));
+    let last = 0;
+    state.report = (done, total, current) => {
+      const now = Date.now();
+      if (done < total && now - last < 100) return;
+      last = now;
+      reporter.report(total ? Math.round((100 * done) / total) : 100, current ? `${done}/${total} ${current.slice(current.lastIndexOf('/') + 1)}` : `${done}/${total}`);
+    };
+    state.done = () => reporter.done();
+    return state;
+  }
 
   documents.listen(connection);
   connection.listen();
