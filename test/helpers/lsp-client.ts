@@ -53,6 +53,8 @@ export interface StartOptions {
   initializationOptions?: unknown;
   /** Wait for the server's first `pipewright/status` "ready" (workspace scanned) before resolving. Default true. */
   waitReady?: boolean;
+  /** Declare `window.workDoneProgress`, so the server reports progress of long jobs to this client. */
+  workDoneProgress?: boolean;
 }
 
 export class LspClient {
@@ -63,6 +65,10 @@ export class LspClient {
   /** Every publishDiagnostics received, per uri, in arrival order. */
   readonly published = new Map<string, PublishDiagnosticsParams[]>();
   readonly statuses: StatusParams[] = [];
+  /** Every `$/progress` value received, per token, in arrival order (with `window.workDoneProgress`). */
+  readonly progress = new Map<string | number, Array<{ kind: string; title?: string; message?: string; percentage?: number; cancellable?: boolean }>>();
+  /** Called with the token when the server creates a work-done progress. */
+  onProgressCreated: ((token: string | number) => void) | undefined;
   private readonly consumed = new Map<string, number>();
   private readonly waiters = new Set<() => void>();
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -93,6 +99,15 @@ export class LspClient {
       this.statuses.push(p);
       this.notify();
     });
+    this.connection.onRequest('window/workDoneProgress/create', (p: { token: string | number }) => {
+      this.progress.set(p.token, []);
+      this.onProgressCreated?.(p.token);
+      return null;
+    });
+    this.connection.onNotification('$/progress', (p: { token: string | number; value: { kind: string } }) => {
+      this.progress.get(p.token)?.push(p.value);
+      this.notify();
+    });
     this.connection.onNotification(LogMessageNotification.type, (p) => {
       this.stderr += `[log ${p.type}] ${p.message}\n`;
     });
@@ -117,6 +132,7 @@ export class LspClient {
           workspaceFolders: [{ uri: rootUri, name: 'workspace' }],
           initializationOptions: options.initializationOptions,
           capabilities: {
+            window: { workDoneProgress: options.workDoneProgress === true },
             workspace: { workspaceFolders: true, configuration: false, executeCommand: { dynamicRegistration: false } },
             textDocument: {
               synchronization: { dynamicRegistration: false, didSave: false },
