@@ -1,7 +1,7 @@
 /** `pipewright lint` as a user and a CI job run it: the built CLI, real files, exit codes, text/JSON/SARIF. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -103,4 +103,21 @@ test('--help on every command', () => {
   assert.match(run(['--help']).out, /Usage: pipewright <command>/);
   assert.match(run(['lint', '--help']).out, /Usage: pipewright lint \[paths…\]/);
   assert.match(run(['help', 'lint']).out, /--format text\|json\|sarif/);
+});
+
+test('Ctrl-C cancels a long lint: exit 130, a message, and no report written', async () => {
+  const big = join(dir, 'big');
+  mkdirSync(big);
+  for (let i = 0; i < 4000; i++) writeFileSync(join(big, `p${i}.policy.json`), STRIPE_POLICY);
+  const child = spawn(process.execPath, [BIN, 'lint', 'big', '--format', 'sarif', '--output', 'cancelled.sarif'], { cwd: dir });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  // Interrupt once the CLI is under way.
+  await new Promise((r) => setTimeout(r, 400));
+  child.kill('SIGINT');
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  assert.equal(code, 130, err);
+  assert.match(err, /cancelled; nothing was written/);
+  assert.throws(() => readFileSync(join(dir, 'cancelled.sarif')), /ENOENT/);
+  rmSync(big, { recursive: true, force: true });
 });
