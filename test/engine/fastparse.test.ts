@@ -6,16 +6,9 @@ import { resolve } from 'node:path';
 import { parseTree, type Node, type ParseError } from 'jsonc-parser';
 import { fastParse } from '../../server/src/engine/fastparse';
 import { findConfigFiles } from '../../server/src/node/files';
+import { prng } from '../helpers/random';
+import { plain } from '../helpers/trees';
 
-/** A node without its parent links, with the parent's type recorded, for deep comparison. */
-function plain(n: Node | undefined): unknown {
-  if (!n) return n;
-  const o: Record<string, unknown> = { type: n.type, offset: n.offset, length: n.length, parentType: n.parent?.type };
-  if (n.value !== undefined) o.value = n.value;
-  if (n.colonOffset !== undefined) o.colonOffset = n.colonOffset;
-  if (n.children) o.children = n.children.map(plain);
-  return o;
-}
 
 function reference(text: string, jsonc: boolean): { root: Node | undefined; errors: ParseError[] } {
   const errors: ParseError[] = [];
@@ -75,8 +68,7 @@ test('nesting past the limit is reported with the offset of the first bracket to
 });
 
 test('random edits of the examples: whenever the fast path answers, it answers like jsonc-parser', () => {
-  let seed = 7;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = prng(7);
   const texts = findConfigFiles(resolve(__dirname, '../../examples')).map((f) => [readFileSync(f, 'utf8'), f.endsWith('c')] as const);
   const alphabet = ['{', '}', '[', ']', '"', ':', ',', '0', '-', '1', 'e', '.', ' ', '\n', '/', '*', '\\', 't', 'n'];
   for (let k = 0; k < 5000; k++) {

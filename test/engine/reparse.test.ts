@@ -6,21 +6,14 @@ import { resolve } from 'node:path';
 import type { Node } from 'jsonc-parser';
 import { Project, parseDocument, validate } from '../../server/src/engine';
 import { findConfigFiles } from '../../server/src/node/files';
+import { prng } from '../helpers/random';
+import { plain } from '../helpers/trees';
 
-function plain(n: Node | undefined): unknown {
-  if (!n) return n;
-  const o: Record<string, unknown> = { type: n.type, offset: n.offset, length: n.length, parentType: n.parent?.type };
-  if (n.value !== undefined) o.value = n.value;
-  if (n.colonOffset !== undefined) o.colonOffset = n.colonOffset;
-  if (n.children) o.children = n.children.map(plain);
-  return o;
-}
 
 const noFiles = { readFile: () => undefined, exists: () => false };
 
 test('typing, deleting and pasting inside strings, 3,000 times over: same tree, kind and findings as a full parse', () => {
-  let seed = 11;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  const rand = prng(11);
   let reused = 0;
   let reusedBroken = 0;
   const insertions = ['a', 'Z', '-', '/', '*', ' ', 'é', '\\"', '\\n', '\\u00e9', '"', '\\', ',', '{', 'stripe-export', '<BUCKET_RESOURCE>', 'sk_live_51Nv0FGQ9RKHgCVdKaBcDe'];

@@ -12,18 +12,8 @@ import { performance } from 'node:perf_hooks';
 import { ErrorCodes, ResponseError, type Diagnostic, type MarkupContent } from 'vscode-languageserver-protocol/node';
 import { Requests, type DocumentInfoResult } from '../../server/src/protocol';
 import { LspClient, fileUri, messageOf, positionOf, type OpenDocument } from '../helpers/lsp-client';
+import { prng } from '../helpers/random';
 
-/** Deterministic PRNG (mulberry32): the same "random" input on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A copy of examples/stripe-export/stripe-export.pipeline.json. */
 const EXAMPLE_PIPELINE = `{

@@ -9,21 +9,13 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Project, validate, complete, hover, documentSymbols, codeActions, formatDocument, documentLinks } from '../../server/src/engine';
 import { findConfigFiles, nodeFileAccess } from '../../server/src/node/files';
+import { prng } from '../helpers/random';
 
 const EXAMPLES = resolve(__dirname, '../../examples');
 const files = findConfigFiles(EXAMPLES);
 /** Broken-on-purpose files are good starting points for mutation too. */
 const mistakes = findConfigFiles(resolve(__dirname, '../fixtures/mistakes'));
 
-/** Deterministic PRNG (mulberry32), so a failure replays. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function exercise(project: Project, path: string, text: string, at: number): void {
   const doc = project.setOpen(path, text);

@@ -125,3 +125,18 @@ export function didYouMean(value: string, candidates: readonly string[]): string
 export function quote(s: string): string {
   return JSON.stringify(s);
 }
+
+/**
+ * Binary search among a node's children (ordered by offset): `where(child)` says whether the target lies
+ * before the child (-1), after it (1) or in it (0).
+ */
+export function findChild<N extends Node>(children: readonly N[], where: (child: N) => -1 | 0 | 1): N | undefined {
+  for (let lo = 0, hi = children.length - 1; lo <= hi; ) {
+    const mid = (lo + hi) >> 1;
+    const w = where(children[mid]);
+    if (w === 0) return children[mid];
+    if (w < 0) hi = mid - 1;
+    else lo = mid + 1;
+  }
+  return undefined;
+}

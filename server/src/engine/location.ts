@@ -4,7 +4,7 @@
  * large file costs more than the completion itself.
  */
 import { getLocation, type Node } from 'jsonc-parser';
-import { pathOf } from './json';
+import { findChild, pathOf } from './json';
 
 export interface CursorLocation {
   /** Path of the value (or, at a key, of the property) under the cursor. */
@@ -25,17 +25,7 @@ export function locate(root: Node | undefined, text: string, offset: number): Cu
   for (;;) {
     const children = node.children;
     if (!children) break;
-    let next: Node | undefined;
-    for (let lo = 0, hi = children.length - 1; lo <= hi; ) {
-      const mid = (lo + hi) >> 1;
-      const c = children[mid];
-      if (offset < c.offset) hi = mid - 1;
-      else if (offset > c.offset + c.length + 1) lo = mid + 1;
-      else {
-        next = c;
-        break;
-      }
-    }
+    const next = findChild(children, (c) => (offset < c.offset ? -1 : offset > c.offset + c.length + 1 ? 1 : 0));
     if (!next || !inside(next, offset, text)) break;
     node = next;
   }

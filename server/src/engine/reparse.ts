@@ -10,6 +10,7 @@
 import type { Node as JsoncNode } from 'jsonc-parser';
 import type { ParsedDocument } from './parse';
 import type { Finding } from './diagnostics';
+import { findChild } from './json';
 
 type Node = { -readonly [K in keyof JsoncNode]: K extends 'parent' ? Node | undefined : K extends 'children' ? Node[] | undefined : JsoncNode[K] };
 
@@ -37,17 +38,7 @@ export function reparseStringEdit(prev: ParsedDocument, text: string): StringEdi
   for (;;) {
     const children = node.children;
     if (!children) break;
-    let next: Node | undefined;
-    for (let lo = 0, hi = children.length - 1; lo <= hi; ) {
-      const mid = (lo + hi) >> 1;
-      const c = children[mid];
-      if (oldEnd <= c.offset) hi = mid - 1;
-      else if (p >= c.offset + c.length) lo = mid + 1;
-      else {
-        next = c;
-        break;
-      }
-    }
+    const next = findChild(children, (c) => (oldEnd <= c.offset ? -1 : p >= c.offset + c.length ? 1 : 0));
     if (!next) return undefined;
     node = next;
   }
