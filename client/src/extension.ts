@@ -18,7 +18,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { Commands, LANGUAGE_ID, Notifications, type CommandId, type LintSummary, type StatusParams } from '../../server/src/protocol';
+import { Commands, LANGUAGE_ID, Notifications, type CommandId, type GeneratedPolicies, type LintSummary, type StatusParams } from '../../server/src/protocol';
 
 /**
  * Commands that exist only in the client. The server's own commands ({@link Commands}) are
@@ -33,6 +33,8 @@ const ClientCommands = {
   lintWorkspace: 'pipewright.ui.lintWorkspace',
   /** UI for {@link Commands.encodeSourceParams}: pick a resource path, copy the result. */
   encodeSourceParams: 'pipewright.ui.encodeSourceParams',
+  /** UI for {@link Commands.generateIamPolicies}: the pipeline in the editor (or the one clicked), then open what was written. */
+  generateIamPolicies: 'pipewright.ui.generateIamPolicies',
 } as const;
 
 /** Context key that shows the Pipewright commands in the Command Palette (package.json `menus`). */
@@ -96,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(ClientCommands.restartServer, guarded(output, () => restartServer(languageClient, status))),
     vscode.commands.registerCommand(ClientCommands.lintWorkspace, guarded(output, () => lintWorkspace(languageClient))),
     vscode.commands.registerCommand(ClientCommands.encodeSourceParams, guarded(output, () => encodeSourceParams(languageClient))),
+    vscode.commands.registerCommand(ClientCommands.generateIamPolicies, guarded(output, (uri?: vscode.Uri) => generateIamPolicies(languageClient, uri))),
   );
   void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT_KEY, true);
 
@@ -227,6 +230,23 @@ async function encodeSourceParams(languageClient: LanguageClient): Promise<void>
 }
 
 /** Runs one of the server's commands through `workspace/executeCommand`, once the server runs. */
+async function generateIamPolicies(languageClient: LanguageClient, clicked?: vscode.Uri): Promise<void> {
+  const uri = clicked ?? vscode.window.activeTextEditor?.document.uri;
+  if (!uri || !/\.pipeline\.jsonc?$/i.test(uri.path)) {
+    void vscode.window.showWarningMessage('Open a pipeline file (*.pipeline.json) to generate its IAM policies.');
+    return;
+  }
+  const result = (await executeServerCommand(languageClient, Commands.generateIamPolicies, [uri.toString()])) as GeneratedPolicies;
+  if (!result.applied) {
+    // The server could not create the files itself: show them as new documents to save.
+    for (const f of result.files) await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: LANGUAGE_ID, content: f.text }), { preview: false });
+  } else if (result.files[0]) {
+    await vscode.window.showTextDocument(vscode.Uri.parse(result.files[0].uri), { preview: false });
+  }
+  const written = result.files.map((f) => vscode.workspace.asRelativePath(vscode.Uri.parse(f.uri))).join(', ');
+  void vscode.window.showInformationMessage(`Pipewright generated ${written}.${result.note ? ` ${result.note}` : ''}`);
+}
+
 async function executeServerCommand(languageClient: LanguageClient, command: CommandId, args: unknown[] = []): Promise<unknown> {
   await whenRunning(languageClient);
   return languageClient.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });

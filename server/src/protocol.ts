@@ -10,6 +10,11 @@ export const Commands = {
   lintWorkspace: 'pipewright.lintWorkspace',
   /** Encode `{"resourcePath": …}` into base64 `sourceParams`; args: [resourcePath]; returns the string. */
   encodeSourceParams: 'pipewright.encodeSourceParams',
+  /**
+   * Write the least-privilege permission (and trust) policy of a pipeline; args: [pipeline uri].
+   * The server applies the files with `workspace/applyEdit` (create or replace) and returns a {@link GeneratedPolicies}.
+   */
+  generateIamPolicies: 'pipewright.generateIamPolicies',
 } as const;
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
@@ -18,6 +23,14 @@ export interface LintSummary {
   errors: number;
   warnings: number;
   infos: number;
+}
+
+export interface GeneratedPolicies {
+  files: Array<{ uri: string; kind: 'policy' | 'trust'; /** The text, for clients that cannot create files. */ text: string }>;
+  /** Whether the server applied the files through workspace/applyEdit. */
+  applied: boolean;
+  /** Why a file was not generated (e.g. Stripe supplies its own trust policy). */
+  note?: string;
 }
 
 /** Custom requests (client → server). */

@@ -11,7 +11,8 @@ import {
   Project, validate, complete, hover, codeActions, documentSymbols, documentLinks, formatDocument,
   encodeSourceParams, lintFiles, CancelledError, type Finding, type ParsedDocument, type ProgressCallback,
 } from '../engine';
-import { Commands, Notifications, Requests, type DocumentInfoParams, type DocumentInfoResult, type LintSummary, type StatusParams } from '../protocol';
+import { Commands, Notifications, Requests, type DocumentInfoParams, type DocumentInfoResult, type GeneratedPolicies, type LintSummary, type StatusParams } from '../protocol';
+import { generatedFiles } from '../engine/iam/files';
 import { findConfigFiles, nodeFileAccess } from '../node/files';
 import { pathToUri, uriToPath } from './uri';
 import { range, toCompletionItem, toDiagnostic, toDocumentSymbol, toTextEdit } from './convert';
@@ -29,6 +30,7 @@ export function startServer(connection: Connection): void {
   const timers = new Map<string, NodeJS.Timeout>();
   let roots: string[] = [];
   let workDoneSupported = false;
+  let createFilesSupported = false;
   /** Files not open in the editor whose diagnostics the last workspace lint published. */
   const published = new Set<string>();
 
@@ -83,6 +85,8 @@ export function startServer(connection: Connection): void {
   connection.onInitialize((params): InitializeResult => {
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
     workDoneSupported = params.capabilities.window?.workDoneProgress === true;
+    const edits = params.capabilities.workspace?.workspaceEdit;
+    createFilesSupported = edits?.documentChanges === true && (edits.resourceOperations ?? []).includes('create');
     if (!roots.length && params.rootUri) roots = [uriToPath(params.rootUri)];
     const opts = params.initializationOptions as Partial<Settings> | undefined;
     applySettings(opts);
@@ -228,10 +232,36 @@ export function startServer(connection: Connection): void {
         if (typeof rp !== 'string' || !rp) throw new ResponseError(ErrorCodes.InvalidParams, 'encodeSourceParams takes one argument: a Stripe resource path such as "charges".');
         return encodeSourceParams(rp);
       }
+      case Commands.generateIamPolicies:
+        return generateIam(p.arguments?.[0]);
       default:
         throw new ResponseError(ErrorCodes.MethodNotFound, `Unknown command ${p.command}`);
     }
   });
+
+  /** Generate a pipeline's policies and write them through the client, so the editor can undo them. */
+  async function generateIam(uri: unknown): Promise<GeneratedPolicies> {
+    if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'generateIamPolicies takes one argument: the URI of a pipeline file.');
+    const doc = parsed(uri) ?? project.get(uriToPath(uri));
+    if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `${uri} cannot be read.`);
+    const out = generatedFiles(doc);
+    if ('error' in out) throw new ResponseError(ErrorCodes.InvalidParams, `${uriToPath(uri)}: ${out.error}`);
+    const files = out.files.map((f) => ({ uri: pathToUri(f.path), kind: f.kind, text: f.text }));
+    let applied = false;
+    if (createFilesSupported) {
+      const result = await connection.workspace.applyEdit({
+        label: 'Generate IAM policies',
+        edit: {
+          documentChanges: files.flatMap((f) => [
+            { kind: 'create' as const, uri: f.uri, options: { overwrite: true } },
+            { textDocument: { uri: f.uri, version: null }, edits: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: f.text }] },
+          ]),
+        },
+      });
+      applied = result.applied;
+    }
+    return { files, applied, note: out.note };
+  }
 
   /** Lint every Pipewright file in the workspace, with work-done progress the user can cancel. */
   async function lintWorkspace(token: CancellationToken): Promise<LintSummary> {
