@@ -1,9 +1,9 @@
 /** `pipewright iam generate <pipeline>`: the least-privilege permission (and trust) policy for a pipeline. */
 import { existsSync, writeFileSync } from 'node:fs';
-import { resolve, relative } from 'node:path';
+import { dirname, resolve, relative } from 'node:path';
 import { Project } from '../engine';
 import { generatedFiles } from '../engine/iam/files';
-import { nodeFileAccess } from '../node/files';
+import { findConfigFiles, nodeFileAccess } from '../node/files';
 
 export const IAM_HELP = `Usage: pipewright iam <command> [options]
 
@@ -47,12 +47,14 @@ export async function runIam(args: string[], stdout: NodeJS.WritableStream, stde
   }
   const path = resolve(cwd, paths[0]);
   const project = new Project(nodeFileAccess);
+  // Pipelines beside this one may share its policy file: the generated policy must serve them too.
+  for (const f of findConfigFiles(dirname(path))) project.addKnown(f);
   const doc = project.get(path);
   if (!doc) {
     stderr.write(`pipewright iam generate: ${paths[0]}: no such file, or it cannot be read.\n`);
     return 1;
   }
-  const out = generatedFiles(doc);
+  const out = generatedFiles(doc, project);
   if ('error' in out) {
     stderr.write(`pipewright iam generate: ${paths[0]}: ${out.error}\n`);
     return 1;

@@ -244,7 +244,7 @@ export function startServer(connection: Connection): void {
     if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'generateIamPolicies takes one argument: the URI of a pipeline file.');
     const doc = parsed(uri) ?? project.get(uriToPath(uri));
     if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `${uri} cannot be read.`);
-    const out = generatedFiles(doc);
+    const out = generatedFiles(doc, project);
     if ('error' in out) throw new ResponseError(ErrorCodes.InvalidParams, `${uriToPath(uri)}: ${out.error}`);
     const files = out.files.map((f) => ({ uri: pathToUri(f.path), kind: f.kind, text: f.text }));
     let applied = false;

@@ -22,13 +22,18 @@ function grantResource(resource: string, bucketArn: string, objectPrefix: string
   return `${bucketArn}/${penny ? penny[1] : objectPrefix}*`;
 }
 
-export function generatePolicies(doc: ParsedDocument): GeneratedPolicies | undefined {
+/**
+ * `doc` is the pipeline; `sharing` are the other pipelines that use the same permission policy file
+ * (two Currents connectors with their own folders and one role): the policy must serve them all.
+ */
+export function generatePolicies(doc: ParsedDocument, sharing: ParsedDocument[] = []): GeneratedPolicies | undefined {
   const n = integrationNeeds(doc);
   if (!n) return undefined;
+  const all = [n, ...sharing.map(integrationNeeds).filter((x): x is NonNullable<typeof x> => !!x)];
   // Group actions by (resource, condition), keeping the order of first use.
   const groups = new Map<string, { resource: string; actions: string[]; condition?: Record<string, unknown> }>();
-  for (const need of n.needs) {
-    const resource = grantResource(need.resource, n.scope.bucketArn, n.scope.objectPrefix);
+  for (const need of all.flatMap((x) => x.needs.map((need) => ({ ...need, scope: x.scope })))) {
+    const resource = grantResource(need.resource, need.scope.bucketArn, need.scope.objectPrefix);
     let condition: Record<string, unknown> | undefined;
     const prefix = need.context?.['s3:prefix'];
     if (need.action === 's3:ListBucket' && typeof prefix === 'string' && prefix) condition = { StringLike: { 's3:prefix': [`${prefix}*`] } };
@@ -65,17 +70,21 @@ export function generatePolicies(doc: ParsedDocument): GeneratedPolicies | undef
   const out: GeneratedPolicies = { permission: { Version: '2012-10-17', Statement: statements } };
   const t = trustExpectations(doc);
   if (t?.account && t.externalId) {
+    // One statement per (account, external id) among the pipelines sharing the role.
+    const principals = new Map<string, { account: string; externalId: string }>();
+    for (const d of [doc, ...sharing]) {
+      const e = trustExpectations(d);
+      if (e?.account && e.externalId) principals.set(`${e.account}|${e.externalId}`, { account: e.account, externalId: e.externalId });
+    }
     out.trust = {
       Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: `${t.who}AssumeRole`,
-          Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${t.account}:root` },
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'sts:ExternalId': t.externalId } },
-        },
-      ],
+      Statement: [...principals.values()].map((p, i) => ({
+        Sid: `${t.who}AssumeRole${i ? i + 1 : ''}`,
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${p.account}:root` },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'sts:ExternalId': p.externalId } },
+      })),
     };
   } else {
     out.trustNote =
