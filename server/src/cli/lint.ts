@@ -1,7 +1,7 @@
 /** `pipewright lint`: walk folders, check every Pipewright file, print text, JSON or SARIF; exit 1 on errors. */
 import { resolve, relative, sep } from 'node:path';
 import { statSync } from 'node:fs';
-import { Project, lintFiles, CancelledError, type LintedFile, type LintJobOptions } from '../engine';
+import { Project, lintFiles, CancelledError, findingType, type LintedFile, type LintJobOptions } from '../engine';
 import { terminalJob } from './progress';
 import { findConfigFiles, nodeFileAccess } from '../node/files';
 import { toSarif } from './sarif';
@@ -117,7 +117,9 @@ function toText(files: LintedFile[], cwd: string): string {
   for (const f of files) {
     for (const x of f.findings) {
       const p = f.doc.lines.positionAt(x.start);
-      lines.push(`${displayPath(f.path, cwd)}:${p.line + 1}:${p.character + 1}: ${x.severity} [${x.code}] ${x.message}`);
+      const type = findingType(x.code);
+      const label = type === 'security-warning' ? 'security warning' : x.severity === 'info' || x.severity === 'hint' ? 'note' : x.severity;
+      lines.push(`${displayPath(f.path, cwd)}:${p.line + 1}:${p.character + 1}: ${label} [${x.code}] ${x.message}`);
       if (x.severity === 'error') errors++;
       else if (x.severity === 'warning') warnings++;
       else others++;

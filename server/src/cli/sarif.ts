@@ -1,5 +1,5 @@
 /** SARIF 2.1.0 for code review: one rule per diagnostic code, 1-based lines and columns. */
-import { CODES, type LintedFile, type Severity } from '../engine';
+import { CODES, findingType, type LintedFile, type Severity } from '../engine';
 import { displayPath } from './lint';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
@@ -10,6 +10,8 @@ export function toSarif(files: LintedFile[], cwd: string) {
     id,
     shortDescription: { text: CODES[id][1] },
     defaultConfiguration: { level: LEVEL[CODES[id][0]] },
+    // The finding type in IAM Access Analyzer's terms; code review tools filter on the security tag.
+    properties: { findingType: findingType(id), tags: findingType(id) === 'security-warning' ? ['security'] : [] },
     helpUri: `https://pipewright.dev/docs/config-reference#${id}`,
   }));
   const results = files.flatMap((f) =>
@@ -21,6 +23,7 @@ export function toSarif(files: LintedFile[], cwd: string) {
         ruleIndex: ruleIds.indexOf(x.code),
         level: LEVEL[x.severity],
         message: { text: x.message },
+        properties: { findingType: findingType(x.code) },
         locations: [
           {
             physicalLocation: {

@@ -65,7 +65,34 @@ export const CODES = {
   'template-key': ['error', 'The template key is not one of its columns.'],
   'template-column': ['error', 'A template column is malformed or repeated.'],
   'stripe-schedule': ['warning', 'Stripe Data Pipeline delivers every 3 hours.'],
-} as const satisfies Record<string, readonly [Severity, string]>;
+  'iam-missing-permission': ['error', 'The policy refuses a request the integration makes.'],
+  'iam-unneeded-grant': ['warning', 'The policy grants more than the integration needs (least privilege).'],
+  'iam-wildcard-bucket': ['warning', 'A bucket name wildcard also matches other buckets.', 'security-warning'],
+  'iam-unknown-action': ['error', 'No such IAM action.'],
+  'iam-arn': ['error', 'A malformed or impossible ARN.'],
+  'iam-resource-mismatch': ['error', 'An action paired only with resources it cannot apply to grants nothing.'],
+  'iam-version': ['error', 'The policy Version is missing or wrong.'],
+  'iam-duplicate-sid': ['error', 'Two statements share one Sid.'],
+  'iam-condition-operator': ['error', 'Unknown condition operator.'],
+  'iam-condition-key': ['warning', 'A condition key the statement’s actions never carry.'],
+  'iam-allow-not': ['warning', 'Allow with NotAction or NotResource grants everything else.', 'security-warning'],
+  'iam-broad-write': ['warning', 'Write access on every action or every resource.', 'security-warning'],
+  'iam-public-trust': ['error', 'Anyone can assume the role.'],
+  'iam-confused-deputy': ['warning', 'A cross-account principal without an sts:ExternalId condition.', 'security-warning'],
+  'iam-trust-mismatch': ['error', 'The trust policy does not name the principal or external id the pipeline uses.'],
+} as const satisfies Record<string, readonly [Severity, string] | readonly [Severity, string, FindingType]>;
+
+/**
+ * What kind of finding a code is, in IAM Access Analyzer's terms (error, security warning, warning,
+ * suggestion): SARIF and the CLI show it; LSP severities come from the code's severity.
+ */
+export type FindingType = 'error' | 'security-warning' | 'warning' | 'suggestion';
+
+export function findingType(code: DiagnosticCode): FindingType {
+  const entry = CODES[code] as readonly [Severity, string, FindingType?];
+  if (entry[2]) return entry[2];
+  return entry[0] === 'error' ? 'error' : entry[0] === 'warning' ? 'warning' : 'suggestion';
+}
 
 export type DiagnosticCode = keyof typeof CODES;
 

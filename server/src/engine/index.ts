@@ -13,7 +13,7 @@ export { codeActions, type CodeAction } from './actions';
 export { documentSymbols, type DocSymbol } from './symbols';
 export { documentLinks, type DocLink } from './links';
 export { formatDocument } from './format';
-export { CODES, type Finding, type Fix, type Severity, type TextEdit, type DiagnosticCode } from './diagnostics';
+export { CODES, findingType, type FindingType, type Finding, type Fix, type Severity, type TextEdit, type DiagnosticCode } from './diagnostics';
 export { FILE_PATTERNS, fileKindFromName, type FileKind } from './kinds';
 export { LineIndex, type Position } from './text';
 export { encodeSourceParams, decodeSourceParams } from './checks/aep';
