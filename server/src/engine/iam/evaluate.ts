@@ -1,0 +1,257 @@
+/**
+ * Evaluate a request against policies as AWS does within one policy type (identity-based policies, or one
+ * resource-based / trust policy): an explicit Deny wins, then any Allow, else the request is implicitly denied.
+ *
+ * A statement applies when its Action/NotAction covers the action (case-insensitive, `*` and `?`), its
+ * Resource/NotResource covers the resource ARN (case-sensitive; policy variables resolved from the context),
+ * its Principal/NotPrincipal covers the caller (statements with a principal — trust and resource policies —
+ * need no Resource), and all its conditions hold (see conditions.ts). A statement with neither or both of
+ * Action and NotAction (likewise Resource/NotResource, Principal/NotPrincipal) applies to nothing, and one
+ * whose Effect is not exactly "Allow" or "Deny" has no effect.
+ */
+import { accountOf, parseArn } from './arn';
+import {
+  compilePattern,
+  firstFailingClause,
+  matchTokens,
+  normalizeContext,
+  patternMatches,
+  type ConditionContext,
+  type NormalizedContext,
+  type VariableOptions,
+} from './conditions';
+import { policyOfStatement, type ConditionClause, type PolicyModel, type PolicyStatement, type PrincipalSpec, type ValueList } from './model';
+
+export interface AccessRequest {
+  /** `s3:PutObject` */
+  action: string;
+  /** The resource ARN, or `*` for actions that take no resource (s3:ListAllMyBuckets, sts:GetCallerIdentity). */
+  resource: string;
+  /**
+   * Condition context; keys case-insensitive (aws:SecureTransport, s3:prefix, sts:ExternalId,
+   * s3:x-amz-server-side-encryption, aws:PrincipalArn …). An array is a multivalued key (aws:TagKeys), which
+   * only ForAllValues:/ForAnyValue: operators can test; undefined or an empty array is a missing key.
+   */
+  context?: Record<string, string | string[] | number | boolean | undefined>;
+  /** for trust policies: the calling principal ARN, e.g. arn:aws:iam::123456789012:root */
+  principal?: string;
+}
+
+export interface Verdict {
+  decision: 'allow' | 'explicit-deny' | 'implicit-deny';
+  /** the statement that decided (the Deny, or the first Allow that matched) */
+  statement?: PolicyStatement;
+  /** one sentence a user can read: which statement and why, or why nothing matched */
+  explanation: string;
+}
+
+/** How far a statement got before it stopped matching; higher is closer to a match. */
+const enum Stage {
+  Malformed = 0,
+  Action = 1,
+  Resource = 2,
+  Principal = 3,
+  Condition = 4,
+  /** Everything matched. */
+  Matched = 5,
+}
+
+interface Match {
+  stage: Stage;
+  /** Why it matched (Matched) or why it did not (other stages), as a clause for a sentence. */
+  reason: string;
+}
+
+export function statementMatches(st: PolicyStatement, request: AccessRequest): boolean {
+  return matchStatement(st, request, normalizeContext(request.context)).stage === Stage.Matched;
+}
+
+export function evaluate(policies: PolicyModel | PolicyModel[], request: AccessRequest): Verdict {
+  const list = Array.isArray(policies) ? policies : [policies];
+  const ctx = normalizeContext(request.context);
+  const several = list.length > 1;
+  let allow: { st: PolicyStatement; label: string; m: Match } | undefined;
+  let closest: { st: PolicyStatement; label: string; m: Match } | undefined;
+  let statements = 0;
+  let allows = 0;
+  for (let p = 0; p < list.length; p++) {
+    for (const st of list[p].statements) {
+      statements++;
+      const m = matchStatement(st, request, ctx);
+      const label = labelOf(st, several ? p : undefined);
+      if (st.effect === 'Deny') {
+        if (m.stage === Stage.Matched) {
+          return { decision: 'explicit-deny', statement: st, explanation: `Explicitly denied by ${label}: ${m.reason}; a Deny overrides every Allow.` };
+        }
+        continue;
+      }
+      if (st.effect === 'Allow') allows++;
+      if (st.effect === 'Allow' && m.stage === Stage.Matched) {
+        allow ??= { st, label, m };
+      } else if (!closest || rank(st, m) > rank(closest.st, closest.m)) {
+        closest = { st, label, m };
+      }
+    }
+  }
+  if (allow) return { decision: 'allow', statement: allow.st, explanation: `Allowed by ${allow.label}: ${allow.m.reason}.` };
+  const what = `${request.action} on ${request.resource}${request.principal ? ` by ${request.principal}` : ''}`;
+  if (statements === 0) return { decision: 'implicit-deny', explanation: `Implicitly denied: the policy has no statements, so nothing allows ${what}.` };
+  if (!closest) return { decision: 'implicit-deny', explanation: `Implicitly denied: every statement is a Deny and none applies, and nothing allows ${what}.` };
+  const { st, label, m } = closest;
+  const why =
+    m.stage === Stage.Matched
+      ? st.effectNode
+        ? `would apply, but its Effect ${JSON.stringify(st.effectNode.value)} is neither "Allow" nor "Deny"`
+        : 'would apply, but it has no Effect'
+      : m.reason;
+  const lead = allows === 0 ? `Implicitly denied: no statement allows anything` : `Implicitly denied: no statement allows ${what}`;
+  return { decision: 'implicit-deny', explanation: `${lead}; the closest, ${label}, ${why}.` };
+}
+
+function rank(st: PolicyStatement, m: Match): number {
+  // Among near misses, a real Allow beats a statement whose Effect is broken, at the same stage.
+  return m.stage * 2 + (st.effect === 'Allow' ? 1 : 0);
+}
+
+function labelOf(st: PolicyStatement, policyIndex: number | undefined): string {
+  const sid = st.sid ? ` ("${st.sid}")` : '';
+  const of = policyIndex !== undefined ? ` of policy ${policyIndex + 1}` : '';
+  return `Statement[${st.index}]${sid}${of}`;
+}
+
+function matchStatement(st: PolicyStatement, request: AccessRequest, ctx: NormalizedContext): Match {
+  // Policy variables are only variables under Version 2012-10-17; otherwise they are literal text.
+  const model = policyOfStatement(st);
+  const vars: VariableOptions = { variables: !model || model.version === '2012-10-17' ? ctx : undefined };
+  const parts: string[] = [];
+
+  // Action / NotAction
+  if (st.action && st.notAction) return { stage: Stage.Malformed, reason: 'has both Action and NotAction, so it applies to nothing' };
+  if (!st.action && !st.notAction) return { stage: Stage.Malformed, reason: 'has neither Action nor NotAction, so it applies to nothing' };
+  if (st.action) {
+    const hit = st.action.values.find((a) => actionMatches(a, request.action));
+    if (hit === undefined) return { stage: Stage.Action, reason: `does not cover ${request.action} (Action: ${shownList(st.action)})` };
+    parts.push(`Action ${JSON.stringify(hit)} covers ${request.action}`);
+  } else {
+    const hit = st.notAction!.values.find((a) => actionMatches(a, request.action));
+    if (hit !== undefined) return { stage: Stage.Action, reason: `excludes ${request.action} through NotAction ${JSON.stringify(hit)}` };
+    parts.push(`${request.action} is not in its NotAction`);
+  }
+
+  // Resource / NotResource (optional when the statement names a principal: trust and resource policies)
+  const hasPrincipal = !!(st.principal || st.notPrincipal);
+  if (st.resource && st.notResource) return { stage: Stage.Malformed, reason: 'has both Resource and NotResource, so it applies to nothing' };
+  if (st.resource) {
+    const hit = st.resource.values.find((r) => resourceMatches(r, request.resource, vars) === true);
+    if (hit === undefined) return { stage: Stage.Resource, reason: `covers ${request.action} but not ${request.resource} (Resource: ${shownList(st.resource)})` };
+    parts.push(`Resource ${JSON.stringify(hit)} covers ${request.resource}`);
+  } else if (st.notResource) {
+    const hit = st.notResource.values.find((r) => resourceMatches(r, request.resource, vars) === true);
+    if (hit !== undefined) return { stage: Stage.Resource, reason: `covers ${request.action} but excludes ${request.resource} through NotResource ${JSON.stringify(hit)}` };
+    // AWS: an unresolvable policy variable "might cause the entire statement to be invalid".
+    const undecided = st.notResource.values.find((r) => resourceMatches(r, request.resource, vars) === undefined);
+    if (undecided !== undefined) return { stage: Stage.Resource, reason: `covers ${request.action} but its NotResource ${JSON.stringify(undecided)} uses a policy variable the request context cannot resolve` };
+    parts.push(`${request.resource} is not in its NotResource`);
+  } else if (!hasPrincipal) {
+    return { stage: Stage.Malformed, reason: 'has neither Resource nor NotResource, so it applies to nothing' };
+  }
+
+  // Principal / NotPrincipal
+  if (st.principal && st.notPrincipal) return { stage: Stage.Malformed, reason: 'has both Principal and NotPrincipal, so it applies to nobody' };
+  const caller = request.principal ?? 'an anonymous caller';
+  if (st.principal) {
+    const hit = principalMatches(st.principal, request.principal);
+    if (hit === undefined) return { stage: Stage.Principal, reason: `covers ${request.action} but its Principal does not include ${caller}` };
+    parts.push(`Principal ${JSON.stringify(hit)} includes ${caller}`);
+  } else if (st.notPrincipal) {
+    const hit = principalMatches(st.notPrincipal, request.principal);
+    if (hit !== undefined) return { stage: Stage.Principal, reason: `covers ${request.action} but its NotPrincipal ${JSON.stringify(hit)} excludes ${caller}` };
+    parts.push(`${caller} is not in its NotPrincipal`);
+  }
+
+  // Conditions
+  if (st.conditions.length) {
+    const failed = firstFailingClause(st.conditions, ctx, vars);
+    if (failed) return { stage: Stage.Condition, reason: `covers the request but its condition ${clauseText(failed.clause)} fails (${failed.result.reason})` };
+    parts.push(st.conditions.length === 1 ? `its condition ${clauseText(st.conditions[0])} holds` : `its ${st.conditions.length} conditions hold`);
+  }
+  return { stage: Stage.Matched, reason: joinParts(parts) };
+}
+
+/** `s3:Get*` covers `s3:GetObject`: service prefix and action name are case-insensitive. */
+function actionMatches(pattern: string, action: string): boolean {
+  return matchTokens(cachedPattern(pattern.toLowerCase()), action.toLowerCase());
+}
+
+const compiled = new Map<string, number[]>();
+function cachedPattern(pattern: string): number[] {
+  let tokens = compiled.get(pattern);
+  if (!tokens) {
+    tokens = compilePattern(pattern, true)!;
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(pattern, tokens);
+  }
+  return tokens;
+}
+
+/** true/false, or undefined when the pattern holds a policy variable the request cannot resolve. */
+function resourceMatches(pattern: string, resource: string, vars: VariableOptions): boolean | undefined {
+  if (pattern === '*') return true;
+  if (vars.variables && pattern.includes('${')) return patternMatches(pattern, resource, vars);
+  return matchTokens(cachedPattern(pattern), resource);
+}
+
+/**
+ * The principal value that includes the caller, or undefined. `"*"` (and {"AWS":"*"}) includes everyone,
+ * anonymous callers too; an account id or account root ARN includes every principal of that account; a
+ * role ARN includes that role's assumed-role sessions; Service, Federated and CanonicalUser compare exactly.
+ */
+function principalMatches(spec: PrincipalSpec, caller: string | undefined): string | undefined {
+  if (spec.wildcard) return '*';
+  if (caller === undefined) return undefined;
+  for (const [type, list] of Object.entries(spec.byType)) {
+    for (const value of list.values) {
+      if (type === 'AWS' ? awsPrincipalMatches(value, caller) : type === 'Service' ? value.toLowerCase() === caller.toLowerCase() : value === caller) {
+        return value;
+      }
+    }
+  }
+  return undefined;
+}
+
+function awsPrincipalMatches(value: string, caller: string): boolean {
+  if (value === '*') return true;
+  if (value === caller) return true;
+  const callerAccount = accountOf(caller);
+  if (/^\d{12}$/.test(value)) return callerAccount === value;
+  const v = parseArn(value);
+  if (!v) return false;
+  if (v.service === 'iam' && v.resource === 'root') return callerAccount === v.account;
+  if (/^\d{12}$/.test(caller)) return false;
+  const c = parseArn(caller);
+  if (!c || c.account !== v.account) return false;
+  // A role principal covers its sessions: arn:aws:sts::123456789012:assumed-role/RoleName/session.
+  if (v.service === 'iam' && v.resource.startsWith('role/') && c.service === 'sts' && c.resource.startsWith('assumed-role/')) {
+    const roleName = v.resource.slice(v.resource.lastIndexOf('/') + 1);
+    return c.resource.split('/')[1] === roleName;
+  }
+  return false;
+}
+
+function shownList(list: ValueList): string {
+  if (!list.values.length) return 'no strings';
+  const shown = list.values.slice(0, 3).map((v) => JSON.stringify(v));
+  return list.values.length > 3 ? `${shown.join(', ')} and ${list.values.length - 3} more` : shown.join(', ');
+}
+
+function clauseText(c: ConditionClause): string {
+  const values = c.values.length === 1 ? JSON.stringify(c.values[0]) : JSON.stringify(c.values);
+  return `${c.operator} ${c.key} ${values}`;
+}
+
+function joinParts(parts: string[]): string {
+  if (parts.length <= 1) return parts.join('');
+  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
+export type { ConditionContext };
