@@ -9,6 +9,7 @@ import { detectFileKind, type FileKind } from './kinds';
 import { objectProp, stringOf } from './json';
 import { fastParse } from './fastparse';
 import { reparseStringEdit } from './reparse';
+import { forgetPolicyModel } from './iam/model';
 
 /** jsonc-parser recurses per level; deeper documents are refused before they can exhaust the stack. */
 export const MAX_DEPTH = 200;
@@ -70,6 +71,8 @@ export function parseDocument(path: string, text: string): ParsedDocument {
 export function parseNextVersion(prev: ParsedDocument, text: string): ParsedDocument {
   const edit = reparseStringEdit(prev, text);
   if (!edit) return parseDocument(prev.path, text);
+  // Models derived from the tree and cached on its root are stale now.
+  forgetPolicyModel(edit.root);
   return makeDocument(prev.path, text, edit.root, prev.jsonc, edit.syntax, []);
 }
 

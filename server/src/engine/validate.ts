@@ -11,6 +11,8 @@ import { forEachString, keyOf } from './json';
 import { checkPipeline } from './checks/pipeline';
 import { checkAepBody, checkSourceParams } from './checks/aep';
 import { checkTemplate } from './checks/template';
+import { checkPolicy } from './checks/iam';
+import { checkPolicyForPipelines, checkTrust } from './checks/iam-integration';
 import { bucketsReferencing, checkBrazeConflicts, checkReferences } from './checks/workspace';
 
 export interface ValidateOptions {
@@ -45,6 +47,14 @@ export function validate(doc: ParsedDocument, project: Project, options: Validat
         break;
       case 'template':
         checkTemplate(doc, out);
+        break;
+      case 'policy':
+        checkPolicy(doc, out);
+        checkPolicyForPipelines(doc, project, out);
+        break;
+      case 'trust':
+        checkPolicy(doc, out);
+        checkTrust(doc, project, out);
         break;
     }
   }

@@ -58,6 +58,11 @@ export interface PolicyModel {
 }
 
 const cache = new WeakMap<Node, PolicyModel>();
+
+/** The tree under `root` was edited in place (reparse.ts): its model must be read again. */
+export function forgetPolicyModel(root: Node): void {
+  cache.delete(root);
+}
 /** The policy each statement came from, for its Version (policy variables need 2012-10-17). */
 const owner = new WeakMap<PolicyStatement, PolicyModel>();
 

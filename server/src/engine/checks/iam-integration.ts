@@ -1,0 +1,202 @@
+/**
+ * A policy judged against what the pipelines that use it need (requirements.ts), with the offline
+ * evaluator: refused requests (errors, with a statement to insert), grants never needed (least
+ * privilege), bucket wildcards that also match other buckets; and trust policies against who the
+ * pipeline says assumes the role.
+ */
+import { basename } from 'node:path';
+import type { Node } from 'jsonc-parser';
+import { finding, type Finding, type Fix } from '../diagnostics';
+import { quote } from '../json';
+import type { ParsedDocument } from '../parse';
+import type { Project } from '../project';
+import { policyModel, type PolicyModel, type PrincipalSpec } from '../iam/model';
+import { evaluate } from '../iam/evaluate';
+import { integrationNeeds, trustExpectations, type IntegrationNeeds } from '../iam/requirements';
+import { IAM_ACTIONS, iamAction } from '../../data/iam';
+
+export function checkPolicyForPipelines(doc: ParsedDocument, project: Project, out: Finding[]): void {
+  const users = project
+    .referrers(doc.path)
+    .filter((r) => r.ref.property === 'permissionPolicy')
+    .map((r) => ({ pipeline: r.pipeline, needs: integrationNeeds(r.pipeline) }))
+    .filter((u): u is { pipeline: ParsedDocument; needs: IntegrationNeeds } => !!u.needs);
+  if (!users.length || !doc.root) return;
+  const model = policyModel(doc.root);
+  for (const { pipeline, needs } of users) missingPermissions(doc, model, pipeline, needs, out);
+  unneededGrants(model, users.map((u) => u.needs), out);
+}
+
+function missingPermissions(doc: ParsedDocument, model: PolicyModel, pipeline: ParsedDocument, n: IntegrationNeeds, out: Finding[]): void {
+  const anchor = statementAnchor(model, doc);
+  for (const need of n.needs) {
+    const v = evaluate(model, { action: need.action, resource: need.resource, context: need.context });
+    if (v.decision === 'allow') continue;
+    const where = v.decision === 'explicit-deny' && v.statement ? v.statement.effectNode ?? v.statement.node : anchor;
+    const grant = grantFor(need.action, need.resource, n);
+    out.push(
+      finding(
+        'iam-missing-permission',
+        `${n.who} (${basename(pipeline.path)}) will be refused ${need.action} on ${need.resource}: ${v.explanation} ${need.breaks}.`,
+        where.offset,
+        where.offset + (where === anchor ? anchorLength(where) : where.length),
+        v.decision === 'implicit-deny' ? insertStatementFix(doc, model, need.action, grant) : undefined,
+      ),
+    );
+  }
+}
+
+/** The resource to grant for a need: the bucket, or the objects under the integration's prefix. */
+function grantFor(action: string, resource: string, n: IntegrationNeeds): string {
+  if (!resource.startsWith(`${n.scope.bucketArn}/`)) return resource;
+  const penny = /\/(penny_test\/[^/]+\/)/.exec(resource);
+  return `${n.scope.bucketArn}/${penny ? penny[1] : n.scope.objectPrefix}*`;
+}
+
+function insertStatementFix(doc: ParsedDocument, model: PolicyModel, action: string, resource: string): Fix[] | undefined {
+  const statements = model.statements;
+  const arrayNode = statements[0]?.node.parent;
+  if (!arrayNode || arrayNode.type !== 'array') return undefined;
+  const last = arrayNode.children![arrayNode.children!.length - 1];
+  const lineStart = doc.text.lastIndexOf('\n', last.offset) + 1;
+  const indent = /^[ \t]*/.exec(doc.text.slice(lineStart, last.offset))![0];
+  const body = JSON.stringify({ Effect: 'Allow', Action: action, Resource: resource });
+  const text = `,\n${indent}${body.replace(/^\{/, '{ ').replace(/\}$/, ' }').replace(/","/g, '", "').replace(/":"/g, '": "')}`;
+  const at = last.offset + last.length;
+  return [{ title: `Allow ${action} on ${resource}`, edits: [{ start: at, end: at, newText: text }], preferred: true }];
+}
+
+function unneededGrants(model: PolicyModel, users: IntegrationNeeds[], out: Finding[]): void {
+  const tolerated = new Set(users.flatMap((u) => u.tolerated.map((a) => a.toLowerCase())));
+  const buckets = users.map((u) => u.scope.bucketArn);
+  const who = [...new Set(users.map((u) => u.who))].join(' and ');
+  for (const st of model.statements) {
+    if (st.effect !== 'Allow' || st.principal) continue;
+    st.action?.values.forEach((value, i) => {
+      const node = st.action!.nodes[i];
+      const lower = value.toLowerCase();
+      if (tolerated.has(lower)) return;
+      if (/[*?]/.test(value)) {
+        const re = new RegExp(`^${lower.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+        const extra = IAM_ACTIONS.filter((a) => re.test(a.id.toLowerCase()) && !tolerated.has(a.id.toLowerCase()));
+        if (!extra.length) return;
+        out.push(finding('iam-unneeded-grant', `"${value}" grants ${extra.length} action${extra.length === 1 ? '' : 's'} ${who} never uses (${extra.slice(0, 3).map((a) => a.id).join(', ')}${extra.length > 3 ? '…' : ''}): list only ${[...tolerated].length ? neededList(users) : 'the actions it needs'}.`, node.offset, node.offset + node.length));
+        return;
+      }
+      if (!iamAction(value) && !value.includes(':')) return;
+      out.push(finding('iam-unneeded-grant', `${who} never uses ${value}: remove it (least privilege).`, node.offset, node.offset + node.length, [removeItemFix(st.action!.node, node, 'Remove it')].filter((f): f is Fix => !!f)));
+    });
+    st.resource?.values.forEach((value, i) => {
+      const node = st.resource!.nodes[i];
+      if (value === '*') {
+        out.push(finding('iam-unneeded-grant', `"Resource": "*" covers every bucket in the account; ${who} needs only ${buckets.join(', ')} (and its objects).`, node.offset, node.offset + node.length));
+        return;
+      }
+      const bucketPart = /^arn:[^:]*:s3:::([^/]*)/.exec(value)?.[1];
+      if (bucketPart === undefined) return;
+      if (/[*?]/.test(bucketPart)) {
+        wildcardBucket(value, bucketPart, node, buckets, out);
+        return;
+      }
+      if (!buckets.some((b) => b === `arn:aws:s3:::${bucketPart}` || b.endsWith(`:::${bucketPart}`))) {
+        out.push(finding('iam-unneeded-grant', `${value} is another bucket: ${who} uses only ${buckets.join(', ')}.`, node.offset, node.offset + node.length, [removeItemFix(st.resource!.node, node, 'Remove it')].filter((f): f is Fix => !!f)));
+      }
+    });
+  }
+}
+
+function neededList(users: IntegrationNeeds[]): string {
+  return [...new Set(users.flatMap((u) => u.needs.map((n) => n.action)))].join(', ');
+}
+
+/** `arn:aws:s3:::name*` matches name-backup, name-prod…: narrow it to the bucket and its objects. */
+function wildcardBucket(value: string, bucketPart: string, node: Node, buckets: string[], out: Finding[]): void {
+  const re = new RegExp(`^${bucketPart.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+  const ours = buckets.map((b) => b.slice(b.indexOf(':::') + 3)).filter((b) => re.test(b));
+  if (!ours.length) return;
+  const b = ours[0];
+  const narrow = [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`];
+  const array = node.parent?.type === 'array';
+  const fix: Fix = array
+    ? { title: `Narrow to ${narrow.join(' and ')}`, edits: [{ start: node.offset, end: node.offset + node.length, newText: narrow.map(quote).join(', ') }], preferred: true }
+    : { title: `Narrow to ${narrow.join(' and ')}`, edits: [{ start: node.offset, end: node.offset + node.length, newText: `[${narrow.map(quote).join(', ')}]` }], preferred: true };
+  out.push(finding('iam-wildcard-bucket', `${value} also matches every other bucket whose name starts like "${b}" (${b}-backup, ${b}-prod…), and their objects: grant ${narrow.join(' and ')} instead.`, node.offset, node.offset + node.length, [fix]));
+}
+
+/** Remove one item of an array (with its comma); undefined when it is the only item. */
+function removeItemFix(listNode: Node, item: Node, title: string): Fix | undefined {
+  if (listNode.type !== 'array' || !listNode.children || listNode.children.length < 2) return undefined;
+  const i = listNode.children.indexOf(item);
+  const next = listNode.children[i + 1];
+  const prev = listNode.children[i - 1];
+  const [start, end] = next ? [item.offset, next.offset] : [prev.offset + prev.length, item.offset + item.length];
+  return { title, edits: [{ start, end, newText: '' }] };
+}
+
+function statementAnchor(model: PolicyModel, doc: ParsedDocument): Node {
+  const st = model.statements[0]?.node.parent;
+  const key = st?.parent?.type === 'property' ? st.parent.children![0] : undefined;
+  return key ?? doc.root!;
+}
+
+function anchorLength(n: Node): number {
+  return n.type === 'object' ? 1 : n.length;
+}
+
+/** Trust policies: nobody-at-all principals, cross-account without an external id, and the pipeline's own values. */
+export function checkTrust(doc: ParsedDocument, project: Project, out: Finding[]): void {
+  if (!doc.root) return;
+  const model = policyModel(doc.root);
+  const expectations = project
+    .referrers(doc.path)
+    .filter((r) => r.ref.property === 'trustPolicy')
+    .map((r) => ({ pipeline: r.pipeline, t: trustExpectations(r.pipeline) }))
+    .filter((x) => !!x.t);
+  for (const st of model.statements) {
+    if (st.effect !== 'Allow' || !st.principal) continue;
+    const p = st.principal;
+    if (p.wildcard) {
+      out.push(finding('iam-public-trust', 'Anyone in any AWS account can assume this role ("Principal": "*"): name the account or role that needs it.', p.node.offset, p.node.offset + p.node.length));
+      continue;
+    }
+    const hasExternalId = st.conditions.some((c) => c.key.toLowerCase() === 'sts:externalid');
+    const aws = p.byType['AWS'];
+    if (aws && !hasExternalId) {
+      const n = st.principal.node;
+      out.push(finding('iam-confused-deputy', 'Another AWS account may assume this role without an sts:ExternalId condition: any customer of that account’s service could then reach your bucket (the confused deputy problem). Add the external id the service gives you.', n.offset, n.offset + n.length, externalIdFix(doc, st.node, expectations[0]?.t?.externalId)));
+    }
+  }
+  for (const { pipeline, t } of expectations) {
+    if (!t) continue;
+    const name = basename(pipeline.path);
+    const allows = model.statements.filter((s) => s.effect === 'Allow' && s.principal);
+    if (t.account) {
+      const ok = allows.some((s) => principalAccounts(s.principal!).includes(t.account!));
+      if (!ok && allows[0]) {
+        const n = allows[0].principal!.node;
+        out.push(finding('iam-trust-mismatch', `${name} says ${t.who}’s AWS account is ${t.account}, but no statement lets that account assume the role: ${t.who} will get "S3 credentials are invalid".`, n.offset, n.offset + n.length));
+      }
+    }
+    if (t.externalId) {
+      const values = allows.flatMap((s) => s.conditions.filter((c) => c.key.toLowerCase() === 'sts:externalid').map((c) => ({ c, values: c.values.map(String) })));
+      if (values.length && !values.some((v) => v.values.includes(t.externalId!))) {
+        const v = values[0].c.valueNode;
+        out.push(finding('iam-trust-mismatch', `The external id here differs from the one in ${name} ("${t.externalId}"): ${t.who} sends that one, so AssumeRole is refused.`, v.offset, v.offset + v.length, v.type === 'string' ? [{ title: `Change to "${t.externalId}"`, edits: [{ start: v.offset, end: v.offset + v.length, newText: quote(t.externalId) }], preferred: true }] : undefined));
+      }
+    }
+  }
+}
+
+function principalAccounts(p: PrincipalSpec): string[] {
+  return (p.byType['AWS']?.values ?? []).map((v) => /^\d{12}$/.test(v) ? v : /^arn:aws[\w-]*:iam::(\d{12}):/.exec(v)?.[1] ?? '').filter(Boolean);
+}
+
+function externalIdFix(doc: ParsedDocument, statement: Node, externalId: string | undefined): Fix[] | undefined {
+  if (!externalId || statement.type !== 'object' || !statement.children?.length) return undefined;
+  if (statement.children.some((p) => p.children?.[0]?.value === 'Condition')) return undefined;
+  const last = statement.children[statement.children.length - 1];
+  const lineStart = doc.text.lastIndexOf('\n', last.offset) + 1;
+  const indent = /^[ \t]*/.exec(doc.text.slice(lineStart, last.offset))![0];
+  const at = last.offset + last.length;
+  return [{ title: `Require sts:ExternalId "${externalId}"`, edits: [{ start: at, end: at, newText: `,\n${indent}"Condition": { "StringEquals": { "sts:ExternalId": ${quote(externalId)} } }` }], preferred: true }];
+}

@@ -1,0 +1,193 @@
+/**
+ * Checks on any IAM policy, standalone (users keep policies no pipeline references yet): Version, Sids,
+ * actions against the catalog, ARNs, action/resource-type pairs, condition operators and keys, broad grants,
+ * and for trust policies who may assume the role.
+ */
+import type { Node } from 'jsonc-parser';
+import { finding, type Finding, type Fix } from '../diagnostics';
+import { didYouMean, quote } from '../json';
+import type { ParsedDocument } from '../parse';
+import { policyModel, type PolicyStatement, type ValueList } from '../iam/model';
+import { KNOWN_CONDITION_OPERATORS } from '../iam/conditions';
+import { parseArn } from '../iam/arn';
+import { IAM_ACTIONS, IAM_SERVICES, iamAction, type IamAction } from '../../data/iam';
+import { bucketNameProblem, isPlaceholder } from './common';
+
+const VERSIONS = ['2012-10-17', '2008-10-17'];
+
+export function checkPolicy(doc: ParsedDocument, out: Finding[]): void {
+  const model = policyModel(doc.root);
+  if (!doc.root || doc.root.type !== 'object') return;
+  checkVersion(doc, model.version, model.versionNode, out);
+  const sids = new Map<string, Node>();
+  for (const st of model.statements) {
+    if (st.sid && st.sidNode) {
+      if (sids.has(st.sid)) out.push(finding('iam-duplicate-sid', `Sid "${st.sid}" is already used by another statement: IAM rejects the policy. Give each statement its own Sid.`, st.sidNode.offset, st.sidNode.offset + st.sidNode.length));
+      sids.set(st.sid, st.sidNode);
+    }
+    const actions = st.action ? checkActions(st.action, out) : [];
+    if (st.notAction) checkActions(st.notAction, out);
+    if (st.resource) checkArns(st.resource, out);
+    if (st.notResource) checkArns(st.notResource, out);
+    checkConditions(st, actions, out);
+    if (st.effect === 'Allow') {
+      checkResourceTypes(st, actions, out);
+      checkBroad(st, actions, doc.kind === 'trust', out);
+    }
+  }
+}
+
+function checkVersion(doc: ParsedDocument, version: string | undefined, node: Node | undefined, out: Finding[]): void {
+  if (!node) {
+    out.push(finding('iam-version', 'Add "Version": "2012-10-17": without it IAM applies the 2008 language, in which policy variables such as ${aws:username} are plain text.', doc.root!.offset, doc.root!.offset + 1, [
+      { title: 'Add "Version": "2012-10-17"', edits: [{ start: doc.root!.offset + 1, end: doc.root!.offset + 1, newText: '\n  "Version": "2012-10-17",' }], preferred: true },
+    ]));
+  } else if (version === '2008-10-17') {
+    out.push({ ...finding('iam-version', '"2008-10-17" is the old policy language: policy variables are not replaced. Use "2012-10-17".', node.offset, node.offset + node.length, [replaceWith(node, '2012-10-17')]), severity: 'warning' });
+  } else if (version !== undefined && !VERSIONS.includes(version)) {
+    out.push(finding('iam-version', `"${version}" is not a policy language version: IAM accepts only "2012-10-17" (current) and "2008-10-17".`, node.offset, node.offset + node.length, [replaceWith(node, '2012-10-17')]));
+  }
+}
+
+/** Each action name against the catalog (for the services it holds); returns the catalog actions named. */
+function checkActions(list: ValueList, out: Finding[]): IamAction[] {
+  const named: IamAction[] = [];
+  list.values.forEach((value, i) => {
+    const node = list.nodes[i];
+    if (value === '*' || isPlaceholder(value)) return;
+    const m = /^([a-z0-9-]+):(.+)$/i.exec(value);
+    if (!m) {
+      out.push(finding('iam-unknown-action', `"${value}" is not an action: write service:Action, such as s3:PutObject.`, node.offset, node.offset + node.length));
+      return;
+    }
+    const service = m[1].toLowerCase();
+    if (!IAM_SERVICES[service]) return; // a service outside the catalog: no verdict
+    if (/[*?]/.test(m[2])) {
+      const re = wildcard(m[2]);
+      const hits = IAM_ACTIONS.filter((a) => a.service === service && re.test(a.name));
+      if (!hits.length) out.push(finding('iam-unknown-action', `"${value}" matches no ${IAM_SERVICES[service]} action.`, node.offset, node.offset + node.length));
+      named.push(...hits);
+      return;
+    }
+    const a = iamAction(value);
+    if (a) {
+      named.push(a);
+      return;
+    }
+    const suggestion = didYouMean(value, IAM_ACTIONS.filter((x) => x.service === service).map((x) => x.id));
+    out.push(
+      finding('iam-unknown-action', `${IAM_SERVICES[service]} has no action "${m[2]}".${suggestion ? ` Did you mean "${suggestion}"?` : ''}`, node.offset, node.offset + node.length, suggestion ? [replaceWith(node, suggestion)] : undefined),
+    );
+  });
+  return named;
+}
+
+function checkArns(list: ValueList, out: Finding[]): void {
+  list.values.forEach((value, i) => {
+    const node = list.nodes[i];
+    if (value === '*' || isPlaceholder(value)) return;
+    const arn = parseArn(value);
+    if (!arn) {
+      out.push(finding('iam-arn', `"${value}" is not an ARN: write arn:aws:s3:::bucket for a bucket, arn:aws:s3:::bucket/* for its objects, or "*".`, node.offset, node.offset + node.length));
+      return;
+    }
+    if (!['aws', 'aws-cn', 'aws-us-gov'].includes(arn.partition) && !/[*?]/.test(arn.partition)) {
+      out.push(finding('iam-arn', `Unknown partition "${arn.partition}": use aws (or aws-cn, aws-us-gov).`, node.offset, node.offset + node.length));
+      return;
+    }
+    if (arn.service === 's3' && !arn.resource.includes(':')) {
+      if (arn.region || arn.account) {
+        const fixed = `arn:${arn.partition}:s3:::${arn.resource}`;
+        out.push(finding('iam-arn', `S3 bucket and object ARNs have no region and no account id: "${fixed}".`, node.offset, node.offset + node.length, [replaceWith(node, fixed)]));
+        return;
+      }
+      const bucket = arn.resource.split('/')[0];
+      if (!/[*?$]/.test(bucket)) {
+        const problem = bucketNameProblem(bucket);
+        if (problem) out.push(finding('iam-arn', `"${bucket}" cannot be a bucket name: it ${problem}.`, node.offset, node.offset + node.length));
+      }
+    }
+  });
+}
+
+type ResourceKind = 'bucket' | 'object' | 'other' | 'any';
+
+function s3Kind(value: string): ResourceKind {
+  if (value === '*') return 'any';
+  const arn = parseArn(value);
+  if (!arn || arn.service !== 's3' || arn.resource.includes(':')) return arn?.service === 's3' ? 'other' : arn ? 'other' : 'any';
+  const slash = arn.resource.indexOf('/');
+  if (slash < 0) return /[*?]/.test(arn.resource) ? 'any' : 'bucket';
+  return 'object';
+}
+
+/** An S3 action paired only with ARNs of a type it cannot apply to grants nothing. */
+function checkResourceTypes(st: PolicyStatement, actions: IamAction[], out: Finding[]): void {
+  if (!st.action || !st.resource || !st.resource.values.length) return;
+  const kinds = new Set(st.resource.values.map(s3Kind));
+  if (kinds.has('any')) return;
+  st.action.values.forEach((value, i) => {
+    const a = iamAction(value);
+    if (!a || a.service !== 's3') return;
+    const applies = a.resourceTypes.length === 0 ? [] : a.resourceTypes.filter((t) => t === 'bucket' || t === 'object');
+    if (a.resourceTypes.length && !applies.length) return; // access points, jobs…: not judged here
+    if (applies.some((t) => kinds.has(t as ResourceKind))) return;
+    const node = st.action!.nodes[i];
+    const needs = a.resourceTypes.length === 0 ? '"Resource": "*"' : applies.includes('object') ? 'object ARNs (arn:aws:s3:::bucket/*)' : 'the bucket ARN (arn:aws:s3:::bucket, no /*)';
+    out.push(finding('iam-resource-mismatch', `${a.id} applies to ${needs}; this statement names none, so it grants ${a.id} on nothing.`, node.offset, node.offset + node.length));
+  });
+}
+
+function checkConditions(st: PolicyStatement, actions: IamAction[], out: Finding[]): void {
+  for (const c of st.conditions) {
+    const base = c.operator.replace(/^(ForAllValues|ForAnyValue):/, '').replace(/IfExists$/, '');
+    if (!KNOWN_CONDITION_OPERATORS.includes(base)) {
+      const s = didYouMean(base, [...KNOWN_CONDITION_OPERATORS]);
+      out.push(finding('iam-condition-operator', `"${c.operator}" is not a condition operator${s ? `. Did you mean "${c.operator.replace(base, s)}"?` : ': see the IAM condition operators (StringEquals, StringLike, Bool, ArnLike…).'}`, c.operatorNode.offset, c.operatorNode.offset + c.operatorNode.length, s ? [{ title: `Change to "${c.operator.replace(base, s)}"`, edits: [{ start: c.operatorNode.offset, end: c.operatorNode.offset + c.operatorNode.length, newText: quote(c.operator.replace(base, s)) }] }] : undefined));
+      continue;
+    }
+    const key = c.key.toLowerCase();
+    if (key.startsWith('aws:') || !actions.length || c.operator.endsWith('IfExists')) continue;
+    const service = key.slice(0, key.indexOf(':'));
+    const relevant = actions.filter((a) => a.service === service);
+    if (!relevant.length) continue;
+    if (relevant.some((a) => a.conditionKeys.some((k) => k.toLowerCase() === key || (k.includes('${') && key.startsWith(k.slice(0, k.indexOf('${')).toLowerCase()))))) continue;
+    out.push(
+      finding('iam-condition-key', `No action of this statement carries "${c.key}" (${relevant.slice(0, 3).map((a) => a.id).join(', ')}${relevant.length > 3 ? '…' : ''}): the condition is never met, so the statement never applies.`, c.keyNode.offset, c.keyNode.offset + c.keyNode.length),
+    );
+  }
+}
+
+const WRITE_LEVELS = new Set(['Write', 'Permissions management', 'Tagging']);
+
+function checkBroad(st: PolicyStatement, actions: IamAction[], trust: boolean, out: Finding[]): void {
+  if (st.notAction) {
+    const n = st.notAction.node.parent?.children?.[0] ?? st.notAction.node;
+    out.push(finding('iam-allow-not', '"Allow" with "NotAction" grants every action except those listed, including actions AWS adds later: list the actions to allow instead.', n.offset, n.offset + n.length));
+  }
+  if (st.notResource) {
+    const n = st.notResource.node.parent?.children?.[0] ?? st.notResource.node;
+    out.push(finding('iam-allow-not', '"Allow" with "NotResource" grants every resource except those listed: list the resources to allow instead.', n.offset, n.offset + n.length));
+  }
+  if (trust) return;
+  const writes = actions.some((a) => WRITE_LEVELS.has(a.accessLevel));
+  const starAction = st.action?.values.findIndex((v) => v === '*') ?? -1;
+  if (starAction >= 0) {
+    const n = st.action!.nodes[starAction];
+    out.push(finding('iam-broad-write', '"Action": "*" allows every action of every service, writes and permission changes included: name the actions the integration needs.', n.offset, n.offset + n.length));
+  }
+  const starResource = st.resource?.values.findIndex((v) => v === '*') ?? -1;
+  if (starResource >= 0 && (writes || starAction >= 0)) {
+    const n = st.resource!.nodes[starResource];
+    const w = actions.filter((a) => WRITE_LEVELS.has(a.accessLevel)).slice(0, 3).map((a) => a.id);
+    out.push(finding('iam-broad-write', `"Resource": "*" with write access${w.length ? ` (${w.join(', ')})` : ''} lets this role write to every bucket in the account: name the bucket ARNs.`, n.offset, n.offset + n.length));
+  }
+}
+
+function wildcard(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+}
+
+function replaceWith(node: Node, value: string): Fix {
+  return { title: `Change to "${value}"`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(value) }], preferred: true };
+}
