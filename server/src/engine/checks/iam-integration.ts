@@ -171,7 +171,7 @@ export function checkTrust(doc: ParsedDocument, project: Project, out: Finding[]
     const name = basename(pipeline.path);
     const allows = model.statements.filter((s) => s.effect === 'Allow' && s.principal);
     if (t.account) {
-      const ok = allows.some((s) => principalAccounts(s.principal!).includes(t.account!));
+      const ok = allows.some((s) => s.principal!.wildcard || principalAccounts(s.principal!).includes(t.account!));
       if (!ok && allows[0]) {
         const n = allows[0].principal!.node;
         out.push(finding('iam-trust-mismatch', `${name} says ${t.who}’s AWS account is ${t.account}, but no statement lets that account assume the role: ${t.who} will get "S3 credentials are invalid".`, n.offset, n.offset + n.length));
