@@ -26,9 +26,12 @@ const bench: Benchmark = {
 
     // What the language server does with an edit: the next version of the open document (a keystroke
     // inside a string updates the previous parse), then validate.
-    const pipewrightProblems = (f: Fixture, text: string) => validate(project.setOpen(path(f), text), project);
+    // Pipewright also judges the policy against the needs of the stripe-export pipeline that uses it (the IAM
+    // checks): those findings are extra work JSON-LS does not do, so only schema and syntax findings count as "problems".
+    const schemaOnly = (fs: ReturnType<typeof validate>) => fs.filter((x) => x.code.startsWith('schema-') || x.code.startsWith('json-'));
+    const pipewrightProblems = (f: Fixture, text: string) => schemaOnly(validate(project.setOpen(path(f), text), project));
     // The same with a full parse of every version, for comparison.
-    const pipewrightFull = (f: Fixture, text: string) => validate(parseDocument(path(f), text), project);
+    const pipewrightFull = (f: Fixture, text: string) => schemaOnly(validate(parseDocument(path(f), text), project));
     const jsonLsProblems = async (f: Fixture, text: string) => {
       const td = textDocument(uri(f), text);
       return ls.doValidation(td, ls.parseJSONDocument(td));
@@ -52,6 +55,7 @@ const bench: Benchmark = {
 
     const rows: Row[] = [];
     const gcNotes: string[] = [];
+    const iamNotes: string[] = [];
     for (const f of [policy, mappingSet]) {
       const target = editTarget(f);
       const variants = oneCharEdits(f.text, target.node.offset, target.node.length, target.replacements);
@@ -68,6 +72,8 @@ const bench: Benchmark = {
         );
       }
 
+      const iamFindings = validate(parseDocument(path(f), f.text), project).length;
+      if (iamFindings) iamNotes.push(`\`${f.name}\`: ${iamFindings} IAM findings computed on every run (integration needs, least privilege)`);
       ctx.log(`diagnostics: ${f.name} (${kb(f.text).toFixed(0)} KB), ${WARMUP} warm-ups + ${RUNS} runs each`);
       let sink = 0;
       const { samples, gc } = await sideBySide({
@@ -125,7 +131,7 @@ const bench: Benchmark = {
           rows,
         },
       ],
-      notes: [`Garbage collection inside the timed calls (median per call): ${gcNotes.join('; ')}.`],
+      notes: [`Garbage collection inside the timed calls (median per call): ${gcNotes.join('; ')}.`, ...(iamNotes.length ? [`Pipewright's timing includes the IAM checks against the pipeline that uses the policy: ${[...new Set(iamNotes)].join("; ")}.`] : [])],
     };
   },
 };

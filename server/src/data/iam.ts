@@ -32,3 +32,18 @@ export function iamAction(id: string): IamAction | undefined {
 }
 
 export const IAM_SERVICES: Record<string, string> = Object.fromEntries(Object.entries(catalog.services).map(([k, s]) => [k, s.name]));
+
+const expansions = new Map<string, IamAction[]>();
+
+/** The catalog actions a pattern such as `s3:Get*` matches (case-insensitive), memoised: policies repeat their patterns. */
+export function expandActions(pattern: string): IamAction[] {
+  const key = pattern.toLowerCase();
+  let hit = expansions.get(key);
+  if (!hit) {
+    const re = new RegExp(`^${key.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    hit = IAM_ACTIONS.filter((a) => re.test(a.id.toLowerCase()));
+    if (expansions.size > 10_000) expansions.clear();
+    expansions.set(key, hit);
+  }
+  return hit;
+}

@@ -13,7 +13,7 @@ import type { Project } from '../project';
 import { policyModel, type PolicyModel, type PrincipalSpec } from '../iam/model';
 import { evaluate } from '../iam/evaluate';
 import { integrationNeeds, trustExpectations, type IntegrationNeeds } from '../iam/requirements';
-import { IAM_ACTIONS, iamAction } from '../../data/iam';
+import { expandActions, iamAction } from '../../data/iam';
 
 export function checkPolicyForPipelines(doc: ParsedDocument, project: Project, out: Finding[]): void {
   const users = project
@@ -68,7 +68,24 @@ function insertStatementFix(doc: ParsedDocument, model: PolicyModel, action: str
   return [{ title: `Allow ${action} on ${resource}`, edits: [{ start: at, end: at, newText: text }], preferred: true }];
 }
 
-function unneededGrants(model: PolicyModel, users: IntegrationNeeds[], out: Finding[]): void {
+/** Past this many least-privilege findings in one policy, one summary says how many more there are. */
+const MAX_UNNEEDED = 100;
+
+function unneededGrants(model: PolicyModel, users: IntegrationNeeds[], all: Finding[]): void {
+  // Findings past the cap are only counted: building thousands of messages nobody reads costs more than the check.
+  let count = 0;
+  let firstOver: Node | undefined;
+  const sink: Sink = (at, make) => {
+    if (++count <= MAX_UNNEEDED) all.push(make());
+    else firstOver ??= at;
+  };
+  unneededGrantsInto(model, users, sink);
+  if (firstOver) all.push(finding('iam-unneeded-grant', `…and ${count - MAX_UNNEEDED} more grants the integration never uses in this policy: regenerate it with "pipewright iam generate" and compare.`, firstOver.offset, firstOver.offset + firstOver.length));
+}
+
+type Sink = (at: Node, make: () => Finding) => void;
+
+function unneededGrantsInto(model: PolicyModel, users: IntegrationNeeds[], out: Sink): void {
   const tolerated = new Set(users.flatMap((u) => u.tolerated.map((a) => a.toLowerCase())));
   const buckets = users.map((u) => u.scope.bucketArn);
   const who = [...new Set(users.map((u) => u.who))].join(' and ');
@@ -79,29 +96,28 @@ function unneededGrants(model: PolicyModel, users: IntegrationNeeds[], out: Find
       const lower = value.toLowerCase();
       if (tolerated.has(lower)) return;
       if (/[*?]/.test(value)) {
-        const re = new RegExp(`^${lower.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-        const extra = IAM_ACTIONS.filter((a) => re.test(a.id.toLowerCase()) && !tolerated.has(a.id.toLowerCase()));
+        const extra = expandActions(value).filter((a) => !tolerated.has(a.id.toLowerCase()));
         if (!extra.length) return;
-        out.push(finding('iam-unneeded-grant', `"${value}" grants ${extra.length} action${extra.length === 1 ? '' : 's'} ${who} never uses (${extra.slice(0, 3).map((a) => a.id).join(', ')}${extra.length > 3 ? '…' : ''}): list only ${[...tolerated].length ? neededList(users) : 'the actions it needs'}.`, node.offset, node.offset + node.length));
+        out(node, () => finding('iam-unneeded-grant', `"${value}" grants ${extra.length} action${extra.length === 1 ? '' : 's'} ${who} never uses (${extra.slice(0, 3).map((a) => a.id).join(', ')}${extra.length > 3 ? '…' : ''}): list only ${[...tolerated].length ? neededList(users) : 'the actions it needs'}.`, node.offset, node.offset + node.length));
         return;
       }
       if (!iamAction(value) && !value.includes(':')) return;
-      out.push(finding('iam-unneeded-grant', `${who} never uses ${value}: remove it (least privilege).`, node.offset, node.offset + node.length, [removeItemFix(st.action!.node, node, 'Remove it')].filter((f): f is Fix => !!f)));
+      out(node, () => finding('iam-unneeded-grant', `${who} never uses ${value}: remove it (least privilege).`, node.offset, node.offset + node.length, [removeItemFix(st.action!.node, node, 'Remove it')].filter((f): f is Fix => !!f)));
     });
     st.resource?.values.forEach((value, i) => {
       const node = st.resource!.nodes[i];
       if (value === '*') {
-        out.push(finding('iam-unneeded-grant', `"Resource": "*" covers every bucket in the account; ${who} needs only ${buckets.join(', ')} (and its objects).`, node.offset, node.offset + node.length));
+        out(node, () => finding('iam-unneeded-grant', `"Resource": "*" covers every bucket in the account; ${who} needs only ${buckets.join(', ')} (and its objects).`, node.offset, node.offset + node.length));
         return;
       }
       const bucketPart = /^arn:[^:]*:s3:::([^/]*)/.exec(value)?.[1];
       if (bucketPart === undefined) return;
       if (/[*?]/.test(bucketPart)) {
-        wildcardBucket(value, bucketPart, node, buckets, out);
+        wildcardBucket(value, bucketPart, node, buckets, (f) => out(node, () => f));
         return;
       }
       if (!buckets.some((b) => b === `arn:aws:s3:::${bucketPart}` || b.endsWith(`:::${bucketPart}`))) {
-        out.push(finding('iam-unneeded-grant', `${value} is another bucket: ${who} uses only ${buckets.join(', ')}.`, node.offset, node.offset + node.length, [removeItemFix(st.resource!.node, node, 'Remove it')].filter((f): f is Fix => !!f)));
+        out(node, () => finding('iam-unneeded-grant', `${value} is another bucket: ${who} uses only ${buckets.join(', ')}.`, node.offset, node.offset + node.length, [removeItemFix(st.resource!.node, node, 'Remove it')].filter((f): f is Fix => !!f)));
       }
     });
   }
@@ -112,7 +128,7 @@ function neededList(users: IntegrationNeeds[]): string {
 }
 
 /** `arn:aws:s3:::name*` matches name-backup, name-prod…: narrow it to the bucket and its objects. */
-function wildcardBucket(value: string, bucketPart: string, node: Node, buckets: string[], out: Finding[]): void {
+function wildcardBucket(value: string, bucketPart: string, node: Node, buckets: string[], push: (f: Finding) => void): void {
   const re = new RegExp(`^${bucketPart.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   const ours = buckets.map((b) => b.slice(b.indexOf(':::') + 3)).filter((b) => re.test(b));
   if (!ours.length) return;
@@ -122,7 +138,7 @@ function wildcardBucket(value: string, bucketPart: string, node: Node, buckets: 
   const fix: Fix = array
     ? { title: `Narrow to ${narrow.join(' and ')}`, edits: [{ start: node.offset, end: node.offset + node.length, newText: narrow.map(quote).join(', ') }], preferred: true }
     : { title: `Narrow to ${narrow.join(' and ')}`, edits: [{ start: node.offset, end: node.offset + node.length, newText: `[${narrow.map(quote).join(', ')}]` }], preferred: true };
-  out.push(finding('iam-wildcard-bucket', `${value} also matches every other bucket whose name starts like "${b}" (${b}-backup, ${b}-prod…), and their objects: grant ${narrow.join(' and ')} instead.`, node.offset, node.offset + node.length, [fix]));
+  push(finding('iam-wildcard-bucket', `${value} also matches every other bucket whose name starts like "${b}" (${b}-backup, ${b}-prod…), and their objects: grant ${narrow.join(' and ')} instead.`, node.offset, node.offset + node.length, [fix]));
 }
 
 /** Remove one item of an array (with its comma); undefined when it is the only item. */

@@ -9,8 +9,18 @@ import { didYouMean, quote } from '../json';
 import type { ParsedDocument } from '../parse';
 import { policyModel, type PolicyStatement, type ValueList } from '../iam/model';
 import { KNOWN_CONDITION_OPERATORS } from '../iam/conditions';
-import { parseArn } from '../iam/arn';
-import { IAM_ACTIONS, IAM_SERVICES, iamAction, type IamAction } from '../../data/iam';
+import { parseArn as parseArnUncached, type Arn } from '../iam/arn';
+
+const arns = new Map<string, Arn | undefined>();
+/** Policies name the same few ARNs thousands of times: parse each once. */
+function parseArn(s: string): Arn | undefined {
+  if (arns.has(s)) return arns.get(s);
+  const a = parseArnUncached(s);
+  if (arns.size > 20_000) arns.clear();
+  arns.set(s, a);
+  return a;
+}
+import { IAM_ACTIONS, IAM_SERVICES, expandActions, iamAction, type IamAction } from '../../data/iam';
 import { bucketNameProblem, isPlaceholder } from './common';
 
 const VERSIONS = ['2012-10-17', '2008-10-17'];
@@ -63,8 +73,7 @@ function checkActions(list: ValueList, out: Finding[]): IamAction[] {
     const service = m[1].toLowerCase();
     if (!IAM_SERVICES[service]) return; // a service outside the catalog: no verdict
     if (/[*?]/.test(m[2])) {
-      const re = wildcard(m[2]);
-      const hits = IAM_ACTIONS.filter((a) => a.service === service && re.test(a.name));
+      const hits = expandActions(`${service}:${m[2]}`);
       if (!hits.length) out.push(finding('iam-unknown-action', `"${value}" matches no ${IAM_SERVICES[service]} action.`, node.offset, node.offset + node.length));
       named.push(...hits);
       return;
@@ -184,9 +193,6 @@ function checkBroad(st: PolicyStatement, actions: IamAction[], trust: boolean, o
   }
 }
 
-function wildcard(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
-}
 
 function replaceWith(node: Node, value: string): Fix {
   return { title: `Change to "${value}"`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(value) }], preferred: true };
