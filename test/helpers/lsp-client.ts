@@ -55,6 +55,8 @@ export interface StartOptions {
   waitReady?: boolean;
   /** Declare `window.workDoneProgress`, so the server reports progress of long jobs to this client. */
   workDoneProgress?: boolean;
+  /** Declare workspace edits with file creation; `workspace/applyEdit` requests are recorded in `appliedEdits` and accepted. */
+  createFiles?: boolean;
 }
 
 export class LspClient {
@@ -67,6 +69,8 @@ export class LspClient {
   readonly statuses: StatusParams[] = [];
   /** Every `$/progress` value received, per token, in arrival order (with `window.workDoneProgress`). */
   readonly progress = new Map<string | number, Array<{ kind: string; title?: string; message?: string; percentage?: number; cancellable?: boolean }>>();
+  /** Every `workspace/applyEdit` the server sent (with `createFiles`). */
+  readonly appliedEdits: unknown[] = [];
   /** Called with the token when the server creates a work-done progress. */
   onProgressCreated: ((token: string | number) => void) | undefined;
   private readonly consumed = new Map<string, number>();
@@ -98,6 +102,10 @@ export class LspClient {
     this.connection.onNotification(Notifications.status, (p: StatusParams) => {
       this.statuses.push(p);
       this.notify();
+    });
+    this.connection.onRequest('workspace/applyEdit', (p: unknown) => {
+      this.appliedEdits.push(p);
+      return { applied: true };
     });
     this.connection.onRequest('window/workDoneProgress/create', (p: { token: string | number }) => {
       this.progress.set(p.token, []);
@@ -133,7 +141,7 @@ export class LspClient {
           initializationOptions: options.initializationOptions,
           capabilities: {
             window: { workDoneProgress: options.workDoneProgress === true },
-            workspace: { workspaceFolders: true, configuration: false, executeCommand: { dynamicRegistration: false } },
+            workspace: { workspaceEdit: options.createFiles ? { documentChanges: true, resourceOperations: ['create'] } : undefined, workspaceFolders: true, configuration: false, executeCommand: { dynamicRegistration: false } },
             textDocument: {
               synchronization: { dynamicRegistration: false, didSave: false },
               completion: { completionItem: { snippetSupport: true, documentationFormat: [MarkupKind.Markdown, MarkupKind.PlainText] } },
