@@ -18,7 +18,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { Commands, LANGUAGE_ID, Notifications, type CommandId, type GeneratedPolicies, type LintSummary, type StatusParams } from '../../server/src/protocol';
+import { Commands, LANGUAGE_ID, Notifications, type CommandId, type GeneratedPolicies, type LintSummary, type RoleCheckOptions, type RoleCheckReport, type StatusParams } from '../../server/src/protocol';
 
 /**
  * Commands that exist only in the client. The server's own commands ({@link Commands}) are
@@ -35,6 +35,8 @@ const ClientCommands = {
   encodeSourceParams: 'pipewright.ui.encodeSourceParams',
   /** UI for {@link Commands.generateIamPolicies}: the pipeline in the editor (or the one clicked), then open what was written. */
   generateIamPolicies: 'pipewright.ui.generateIamPolicies',
+  /** UI for {@link Commands.checkIamRole}: the pipeline in the editor, the AWS profile from the settings; the report in the output channel. */
+  checkIamRole: 'pipewright.ui.checkIamRole',
 } as const;
 
 /** Context key that shows the Pipewright commands in the Command Palette (package.json `menus`). */
@@ -99,6 +101,7 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(ClientCommands.lintWorkspace, guarded(output, () => lintWorkspace(languageClient))),
     vscode.commands.registerCommand(ClientCommands.encodeSourceParams, guarded(output, () => encodeSourceParams(languageClient))),
     vscode.commands.registerCommand(ClientCommands.generateIamPolicies, guarded(output, (uri?: vscode.Uri) => generateIamPolicies(languageClient, uri))),
+    vscode.commands.registerCommand(ClientCommands.checkIamRole, guarded(output, (uri?: vscode.Uri) => checkIamRole(languageClient, output, uri))),
   );
   void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT_KEY, true);
 
@@ -245,6 +248,27 @@ async function generateIamPolicies(languageClient: LanguageClient, clicked?: vsc
   }
   const written = result.files.map((f) => vscode.workspace.asRelativePath(vscode.Uri.parse(f.uri))).join(', ');
   void vscode.window.showInformationMessage(`Pipewright generated ${written}.${result.note ? ` ${result.note}` : ''}`);
+}
+
+async function checkIamRole(languageClient: LanguageClient, output: vscode.LogOutputChannel, clicked?: vscode.Uri): Promise<void> {
+  const uri = clicked ?? vscode.window.activeTextEditor?.document.uri;
+  if (!uri || !/\.pipeline\.jsonc?$/i.test(uri.path)) {
+    void vscode.window.showWarningMessage('Open a pipeline file (*.pipeline.json) to check its IAM role.');
+    return;
+  }
+  const settings = vscode.workspace.getConfiguration('pipewright');
+  const options: RoleCheckOptions = { profile: settings.get<string>('aws.profile') || undefined };
+  const report = (await executeServerCommand(languageClient, Commands.checkIamRole, [uri.toString(), options])) as RoleCheckReport;
+  output.info(`IAM role check of ${report.roleArn}: ${report.attached} attached and ${report.inline} inline policies, ${report.checked} requests checked.`);
+  for (const g of report.gaps) output.warn(`refused: ${g.action} on ${g.resource} — ${g.explanation} ${g.breaks}.`);
+  for (const t of report.trust) output.warn(`trust: ${t}`);
+  const problems = report.gaps.length + report.trust.length;
+  if (problems) {
+    const choice = await vscode.window.showWarningMessage(`${report.roleArn}: ${problems} request${problems === 1 ? '' : 's'} the integration would be refused.`, 'Show Details');
+    if (choice) output.show();
+  } else {
+    void vscode.window.showInformationMessage(`${report.roleArn} allows every request the integration makes.`);
+  }
 }
 
 async function executeServerCommand(languageClient: LanguageClient, command: CommandId, args: unknown[] = []): Promise<unknown> {

@@ -15,7 +15,26 @@ export const Commands = {
    * The server applies the files with `workspace/applyEdit` (create or replace) and returns a {@link GeneratedPolicies}.
    */
   generateIamPolicies: 'pipewright.generateIamPolicies',
+  /**
+   * Read the live IAM role a pipeline's integration assumes and judge it; args: [pipeline uri, {@link RoleCheckOptions}?].
+   * Returns a {@link RoleCheckReport}.
+   */
+  checkIamRole: 'pipewright.checkIamRole',
 } as const;
+
+export interface RoleCheckOptions {
+  endpoint?: string;
+  profile?: string;
+}
+
+export interface RoleCheckReport {
+  roleArn: string;
+  attached: number;
+  inline: number;
+  checked: number;
+  gaps: Array<{ action: string; resource: string; explanation: string; breaks: string }>;
+  trust: string[];
+}
 export type CommandId = (typeof Commands)[keyof typeof Commands];
 
 export interface LintSummary {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { IAMClient, CreateRoleCommand, PutRolePolicyCommand, DeleteRolePolicyCommand } from '@aws-sdk/client-iam';
 import { clientConfig, startMoto, type MotoServer } from '../helpers/moto';
+import { LspClient, fileUri } from '../helpers/lsp-client';
+import { Commands, type RoleCheckReport } from '../../server/src/protocol';
 
 const BIN = resolve(__dirname, '../../bin/pipewright.js');
 const EXAMPLES = resolve(__dirname, '../../examples');
@@ -53,6 +55,21 @@ describe('pipewright iam check against moto', () => {
     const r = run('currents.pipeline.json');
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Every request the integration makes is allowed\./);
+  });
+
+  test('the editor command (LSP workspace/executeCommand) gives the same verdict, as data', async () => {
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' });
+    const client = await LspClient.start({ workspace: dir });
+    try {
+      const report = await client.executeCommand<RoleCheckReport>(Commands.checkIamRole, [fileUri(join(dir, 'currents.pipeline.json')), { endpoint: moto.endpoint }]);
+      assert.match(report.roleArn, /:role\/braze-currents-s3$/);
+      assert.equal(report.checked, 4);
+      assert.deepEqual(report.gaps, []);
+      assert.deepEqual(report.trust, []);
+      await assert.rejects(client.executeCommand(Commands.checkIamRole, [fileUri(join(dir, 'export.pipeline.json')), { endpoint: moto.endpoint }]), /no role to check/);
+    } finally {
+      client.kill();
+    }
   });
 
   test('a role that does not exist, and a pipeline without a role, are explained', () => {

@@ -3,7 +3,6 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, resolve, relative } from 'node:path';
 import { Project } from '../engine';
 import { generatedFiles } from '../engine/iam/files';
-import { judgeRole, roleNameOf } from '../engine/iam/live';
 import { findConfigFiles, nodeFileAccess } from '../node/files';
 
 export const IAM_HELP = `Usage: pipewright iam <command> [options]
@@ -110,29 +109,15 @@ async function runCheck(args: string[], stdout: NodeJS.WritableStream, stderr: N
     stderr.write(`pipewright iam check: ${paths[0]}: no such file, or it cannot be read.\n`);
     return 1;
   }
-  const role = roleNameOf(doc);
-  if ('error' in role) {
-    stderr.write(`pipewright iam check: ${paths[0]}: ${role.error}\n`);
-    return 1;
-  }
-  // The SDK's Node 20 notice is not for our users: Pipewright pins a version that supports Node 20.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const { createIamClient } = await import('../node/aws/clients');
-  const { fetchRolePolicies } = await import('../node/aws/iam-role');
-  let fetched;
+  let report;
   try {
-    fetched = await fetchRolePolicies(createIamClient({ profile, endpoint }), role.roleName);
+    const { checkRole } = await import('../node/aws/role-check');
+    report = await checkRole(doc, { profile, endpoint });
   } catch (e) {
-    stderr.write(`pipewright iam check: ${(e as Error).message}\n`);
+    stderr.write(`pipewright iam check: ${paths[0]}: ${(e as Error).message}\n`);
     return 1;
   }
-  const report = judgeRole(doc, {
-    roleName: fetched.roleName,
-    roleArn: fetched.roleArn,
-    trustPolicyText: fetched.trustPolicyText,
-    policies: [...fetched.attached, ...fetched.inline].map((p) => ({ name: p.name, text: p.text })),
-  });
-  stdout.write(`Role ${report.roleArn}: ${fetched.attached.length} attached and ${fetched.inline.length} inline policies, ${report.checked} requests checked.\n`);
+  stdout.write(`Role ${report.roleArn}: ${report.attached} attached and ${report.inline} inline policies, ${report.checked} requests checked.\n`);
   for (const g of report.gaps) stdout.write(`refused: ${g.action} on ${g.resource} — ${g.explanation} ${g.breaks}.\n`);
   for (const t of report.trust) stdout.write(`trust: ${t}\n`);
   if (!report.gaps.length && !report.trust.length) stdout.write('Every request the integration makes is allowed.\n');

@@ -11,7 +11,7 @@ import {
   Project, validate, complete, hover, codeActions, documentSymbols, documentLinks, formatDocument,
   encodeSourceParams, lintFiles, CancelledError, type Finding, type ParsedDocument, type ProgressCallback,
 } from '../engine';
-import { Commands, Notifications, Requests, type DocumentInfoParams, type DocumentInfoResult, type GeneratedPolicies, type LintSummary, type StatusParams } from '../protocol';
+import { Commands, Notifications, Requests, type DocumentInfoParams, type DocumentInfoResult, type GeneratedPolicies, type LintSummary, type RoleCheckOptions, type RoleCheckReport, type StatusParams } from '../protocol';
 import { generatedFiles } from '../engine/iam/files';
 import { findConfigFiles, nodeFileAccess } from '../node/files';
 import { pathToUri, uriToPath } from './uri';
@@ -234,10 +234,35 @@ export function startServer(connection: Connection): void {
       }
       case Commands.generateIamPolicies:
         return generateIam(p.arguments?.[0]);
+      case Commands.checkIamRole:
+        return checkIamRole(p.arguments?.[0], p.arguments?.[1], token);
       default:
         throw new ResponseError(ErrorCodes.MethodNotFound, `Unknown command ${p.command}`);
     }
   });
+
+  /** Read the pipeline's live role (standard AWS credential chain) and judge it, with progress the user can cancel. */
+  async function checkIamRole(uri: unknown, options: unknown, token: CancellationToken): Promise<RoleCheckReport> {
+    if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'checkIamRole takes the URI of a pipeline file.');
+    const doc = parsed(uri) ?? project.get(uriToPath(uri));
+    if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `${uri} cannot be read.`);
+    const o = (options ?? {}) as RoleCheckOptions;
+    const progress = await startProgress('Pipewright: checking the IAM role');
+    const abort = new AbortController();
+    const stop = token.onCancellationRequested(() => abort.abort());
+    const timer = setInterval(() => progress.cancelled && abort.abort(), 100);
+    try {
+      const { checkRole } = await import('../node/aws/role-check');
+      return await checkRole(doc, { endpoint: o.endpoint || undefined, profile: o.profile || undefined, signal: abort.signal });
+    } catch (e) {
+      if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'The IAM role check was cancelled.');
+      throw new ResponseError(ErrorCodes.InternalError, (e as Error).message);
+    } finally {
+      clearInterval(timer);
+      stop.dispose();
+      progress.done();
+    }
+  }
 
   /** Generate a pipeline's policies and write them through the client, so the editor can undo them. */
   async function generateIam(uri: unknown): Promise<GeneratedPolicies> {
