@@ -40,17 +40,34 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
   }
   if (pattern === '*') return true;
   if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value;
-  // Classic greedy-with-one-restart-point glob: linear in practice, O(n·m) at worst.
+  const tokens: GlobTokens = new Array(pattern.length);
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern.charCodeAt(i);
+    tokens[i] = c === 42 ? STAR : c === 63 ? ONE : c;
+  }
+  return matchTokens(tokens, value);
+}
+
+/** A compiled glob: character codes, with STAR for `*` and ONE for `?` (literal `*`/`?` stay codes). */
+export type GlobTokens = number[];
+export const STAR = -1;
+export const ONE = -2;
+
+/**
+ * Match compiled glob tokens against a whole value, case-sensitively: greedy with one restart point,
+ * linear in practice, O(n·m) at worst. The one glob engine for actions, ARNs and String/ArnLike conditions.
+ */
+export function matchTokens(tokens: GlobTokens, value: string): boolean {
   let p = 0;
   let v = 0;
   let starP = -1;
   let starV = 0;
   while (v < value.length) {
-    const pc = p < pattern.length ? pattern.charCodeAt(p) : -1;
-    if (pc === 42 /* * */) {
+    const t = p < tokens.length ? tokens[p] : -3;
+    if (t === STAR) {
       starP = p++;
       starV = v;
-    } else if (pc === 63 /* ? */ || (pc >= 0 && pc === value.charCodeAt(v))) {
+    } else if (t === ONE || (t >= 0 && t === value.charCodeAt(v))) {
       p++;
       v++;
     } else if (starP >= 0) {
@@ -60,8 +77,8 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
       return false;
     }
   }
-  while (p < pattern.length && pattern.charCodeAt(p) === 42) p++;
-  return p === pattern.length;
+  while (p < tokens.length && tokens[p] === STAR) p++;
+  return p === tokens.length;
 }
 
 /**

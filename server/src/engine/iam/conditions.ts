@@ -13,7 +13,7 @@
  * - an unknown operator makes its clause false (the checks module reports it).
  * Context key names are case-insensitive; values are compared as the operator says.
  */
-import { arnLike, parseArn } from './arn';
+import { arnLike, matchTokens, parseArn, ONE, STAR, type GlobTokens } from './arn';
 import type { ConditionClause } from './model';
 
 /** Condition context as callers give it: strings, numbers and booleans, or arrays for multivalued keys. */
@@ -115,9 +115,7 @@ function scalarString(v: unknown): string {
 // Patterns with policy variables
 
 /** A compiled pattern: char codes, with STAR for a `*` wildcard and ONE for a `?` wildcard. */
-type Tokens = number[];
-const STAR = -1;
-const ONE = -2;
+type Tokens = GlobTokens;
 
 export interface VariableOptions {
   /** Resolve `${key}` policy variables from this context (policies with Version 2012-10-17); else literal. */
@@ -175,30 +173,7 @@ export function patternMatches(pattern: string, value: string, options: Variable
   return tokens && matchTokens(tokens, value);
 }
 
-/** Match compiled tokens against a whole value, case-sensitively. */
-export function matchTokens(tokens: Tokens, value: string): boolean {
-  let p = 0;
-  let v = 0;
-  let starP = -1;
-  let starV = 0;
-  while (v < value.length) {
-    const t = p < tokens.length ? tokens[p] : -3;
-    if (t === STAR) {
-      starP = p++;
-      starV = v;
-    } else if (t === ONE || (t >= 0 && t === value.charCodeAt(v))) {
-      p++;
-      v++;
-    } else if (starP >= 0) {
-      p = starP + 1;
-      v = ++starV;
-    } else {
-      return false;
-    }
-  }
-  while (p < tokens.length && tokens[p] === STAR) p++;
-  return p === tokens.length;
-}
+export { matchTokens };
 
 // ---------------------------------------------------------------------------------------------------------
 // Value types
