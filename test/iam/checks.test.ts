@@ -110,3 +110,71 @@ test('trust policies: public principal, confused deputy, and the pipeline’s ac
   assert.deepEqual(codes(wrong), ['iam-trust-mismatch', 'iam-trust-mismatch']);
   assert.match(wrong[0].message, /563918207415/);
 });
+
+test('standalone, a bucket-name wildcard is a security warning whose fix narrows to the bucket and its objects', () => {
+  const text = policy([allow(['s3:GetObject'], ['arn:aws:s3:::acme-data*'])]);
+  const r = lintOne('x.policy.json', text);
+  assert.deepEqual(codes(r), ['iam-wildcard-bucket']);
+  assert.match(r[0].message, /acme-data-backup/);
+  const fixed = applyFix(text, r[0].finding);
+  assert.deepEqual(JSON.parse(fixed).Statement[0].Resource, ['arn:aws:s3:::acme-data', 'arn:aws:s3:::acme-data/*']);
+  // A wildcard in the key, or "*" alone, is not a bucket wildcard.
+  assert.deepEqual(codes(lintOne('x.policy.json', policy([allow(['s3:GetObject'], ['arn:aws:s3:::acme-data/exports/*'])]))), []);
+});
+
+test('an object ARN with an empty key ("bucket/") grants nothing; the fix writes bucket/*', () => {
+  const text = policy([allow(['s3:GetObject'], ['arn:aws:s3:::acme-data/'])]);
+  const r = lintOne('x.policy.json', text);
+  assert.deepEqual(codes(r), ['iam-empty-key']);
+  assert.equal(r[0].severity, 'warning');
+  assert.deepEqual(codes(lintOne('x.policy.json', applyFix(text, r[0].finding))), []);
+  // A folder marker key ("exports/") is a real key.
+  assert.deepEqual(codes(lintOne('x.policy.json', policy([allow(['s3:GetObject'], ['arn:aws:s3:::acme-data/exports/'])]))), []);
+});
+
+test('a resource none of the statement’s actions applies to, beside one that works, is a warning on that resource', () => {
+  const r = lintOne('x.policy.json', policy([allow(['s3:GetObject', 's3:PutObject'], ['arn:aws:s3:::acme-data/*', 'arn:aws:s3:::acme-data'])]));
+  assert.deepEqual(codes(r), ['iam-resource-mismatch']);
+  assert.equal(r[0].severity, 'warning');
+  assert.match(r[0].message, /bucket ARN arn:aws:s3:::acme-data: it grants nothing here/);
+  // Mixed bucket and object actions use both ARNs.
+  assert.deepEqual(codes(lintOne('x.policy.json', policy([allow(['s3:GetObject', 's3:ListBucket'], ['arn:aws:s3:::acme-data/*', 'arn:aws:s3:::acme-data'])]))), []);
+});
+
+test('the Braze dashboard export seed, verbatim, gets its placeholders and the three resource problems a reviewer names', () => {
+  const seed = policy([
+    allow(['s3:ListBucket', 's3:GetBucketLocation'], ['arn:aws:s3:::INSERTBUCKETNAME']),
+    allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], ['arn:aws:s3:::INSERTBUCKETNAME*', 'arn:aws:s3:::INSERTBUCKETNAME/', 'arn:aws:s3:::INSERTBUCKETNAME']),
+  ]);
+  const r = lintOne('braze-export.policy.json', seed);
+  assert.deepEqual(codes(r), ['placeholder', 'iam-wildcard-bucket', 'placeholder', 'iam-empty-key', 'placeholder', 'iam-resource-mismatch', 'placeholder']);
+});
+
+test('actions of every other AWS service are checked by name: unknown services and actions say "did you mean"', () => {
+  const r = lintOne('x.policy.json', policy([allow(['dynamodb:GetItems', 'cloudwatch:PutMetricData', 'logs:CreateLogGroup', 'ec2:Describe*', 'ec2:Frobnicate*', 'dynamodbx:GetItem'], '*')]));
+  assert.deepEqual(codes(r), ['iam-unknown-action', 'iam-unknown-action', 'iam-unknown-action']);
+  assert.match(r[0].message, /"dynamodb" service has no action "GetItems"\. Did you mean "dynamodb:GetItem"\?/);
+  assert.match(r[1].message, /"ec2:Frobnicate\*" matches no action/);
+  assert.match(r[2].message, /No AWS service has the prefix "dynamodbx"\. Did you mean "dynamodb:GetItem"\?/);
+  const typo = policy([allow(['dynamodb:GetItems'], '*')]);
+  const fixed = applyFix(typo, lintOne('x.policy.json', typo)[0].finding);
+  assert.deepEqual(codes(lintOne('x.policy.json', fixed)), []);
+  assert.match(fixed, /"dynamodb:GetItem"/);
+});
+
+test('Stripe’s trust policy: when the config copies Stripe’s principal and external id, the trust policy must carry them', () => {
+  const STRIPE = 'arn:aws:iam::731954892063:role/stripe-data-pipeline-delivery';
+  const pipeline = (extra: Record<string, string>) =>
+    JSON.stringify({ kind: 'stripe-export', name: 's', account: 'acct_1Nv0FGQ9RKHgCVdK', bucket: 'acme-stripe', region: 'eu-west-1', awsAccountId: '402871995361', roleName: 'stripe-data-pipeline-s3-role', permissionPolicy: 'p.policy.json', trustPolicy: 't.trust.json', ...extra }, null, 2);
+  const perm = policy([allow('s3:GetBucketLocation', 'arn:aws:s3:::acme-stripe'), allow('s3:PutObject', 'arn:aws:s3:::acme-stripe/*')]);
+  const trust = (principal: string, externalId?: string) =>
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'sts:AssumeRole', ...(externalId ? { Condition: { StringEquals: { 'sts:ExternalId': externalId } } } : {}) }] }, null, 2);
+  const files = (t: string, extra: Record<string, string> = { stripePrincipal: STRIPE, stripeExternalId: 'acct_1Nv0FGQ9RKHgCVdK' }) => ({ 's.pipeline.json': pipeline(extra), 'p.policy.json': perm, 't.trust.json': t });
+  assert.deepEqual(codes(lint(files(trust(STRIPE, 'acct_1Nv0FGQ9RKHgCVdK')), 't.trust.json')), []);
+  const other = lint(files(trust('arn:aws:iam::731954892063:role/someone-else', 'acct_1Nv0FGQ9RKHgCVdK')), 't.trust.json');
+  assert.deepEqual(codes(other), ['iam-trust-mismatch']);
+  assert.match(other[0].message, /s\.pipeline\.json says Stripe assumes the role as arn:aws:iam::731954892063:role\/stripe-data-pipeline-delivery, but no statement lets it/);
+  assert.deepEqual(codes(lint(files(trust(STRIPE, 'acct_other')), 't.trust.json')), ['iam-trust-mismatch']);
+  // Without the fields, Stripe's principal is not imposed (the generic checks still apply).
+  assert.deepEqual(codes(lint(files(trust('arn:aws:iam::731954892063:role/someone-else', 'x'), {}), 't.trust.json')), []);
+});

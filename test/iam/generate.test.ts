@@ -103,3 +103,15 @@ test('the CLI prints, refuses to overwrite without --force, and writes with it',
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('Stripe export: with Stripe’s principal and external id copied into the config, the trust policy is generated too', () => {
+  const project = new Project(nodeFileAccess);
+  const pipeline = findConfigFiles(join(EXAMPLES, 'stripe-export')).find((f) => f.endsWith('.pipeline.json'))!;
+  const out = generatedFiles(project.get(pipeline)!);
+  assert.ok(!('error' in out), JSON.stringify(out));
+  const trust = out.files.find((f) => f.path.endsWith('.trust.json'));
+  assert.ok(trust, `no trust policy among ${out.files.map((f) => f.path).join(', ')}`);
+  assert.deepEqual(JSON.parse(trust.text).Statement, [
+    { Sid: 'StripeAssumeRole', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::731954892063:role/stripe-data-pipeline-delivery' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'acct_1Nv0FGQ9RKHgCVdK' } } },
+  ]);
+});

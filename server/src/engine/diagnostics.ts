@@ -71,6 +71,7 @@ export const CODES = {
   'iam-unknown-action': ['error', 'No such IAM action.'],
   'iam-arn': ['error', 'A malformed or impossible ARN.'],
   'iam-resource-mismatch': ['error', 'An action paired only with resources it cannot apply to grants nothing.'],
+  'iam-empty-key': ['warning', 'An object ARN with an empty key grants nothing.'],
   'iam-version': ['error', 'The policy Version is missing or wrong.'],
   'iam-duplicate-sid': ['error', 'Two statements share one Sid.'],
   'iam-condition-operator': ['error', 'Unknown condition operator.'],

@@ -14,6 +14,7 @@ import { policyModel, type PolicyModel, type PrincipalSpec } from '../iam/model'
 import { evaluate } from '../iam/evaluate';
 import { integrationNeeds, trustExpectations, type IntegrationNeeds } from '../iam/requirements';
 import { expandActions, iamAction } from '../../data/iam';
+import { wildcardBucketFinding } from './iam';
 
 export function checkPolicyForPipelines(doc: ParsedDocument, project: Project, out: Finding[]): void {
   const users = project
@@ -27,6 +28,13 @@ export function checkPolicyForPipelines(doc: ParsedDocument, project: Project, o
   const model = policyModel(doc.root);
   for (const { pipeline, needs } of users) missingPermissions(doc, model, pipeline, needs, out);
   unneededGrants(model, users.map((u) => u.needs), out);
+  // A wildcard judged against the pipeline's bucket replaces the standalone finding on the same value.
+  const last = new Map<string, Finding>();
+  for (const f of out) if (f.code === 'iam-wildcard-bucket') last.set(`${f.start}:${f.end}`, f);
+  for (let i = out.length - 1; i >= 0; i--) {
+    const f = out[i];
+    if (f.code === 'iam-wildcard-bucket' && last.get(`${f.start}:${f.end}`) !== f) out.splice(i, 1);
+  }
 }
 
 function missingPermissions(doc: ParsedDocument, model: PolicyModel, pipeline: ParsedDocument, n: IntegrationNeeds, out: Finding[]): void {
@@ -127,18 +135,12 @@ function neededList(users: IntegrationNeeds[]): string {
   return [...new Set(users.flatMap((u) => u.needs.map((n) => n.action)))].join(', ');
 }
 
-/** `arn:aws:s3:::name*` matches name-backup, name-prod…: narrow it to the bucket and its objects. */
+/** A bucket wildcard that also matches the pipeline's bucket: narrow it to that bucket (replacing the standalone finding, whose fix narrows to the wildcard's stem). */
 function wildcardBucket(value: string, bucketPart: string, node: Node, buckets: string[], push: (f: Finding) => void): void {
   const re = new RegExp(`^${bucketPart.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   const ours = buckets.map((b) => b.slice(b.indexOf(':::') + 3)).filter((b) => re.test(b));
   if (!ours.length) return;
-  const b = ours[0];
-  const narrow = [`arn:aws:s3:::${b}`, `arn:aws:s3:::${b}/*`];
-  const array = node.parent?.type === 'array';
-  const fix: Fix = array
-    ? { title: `Narrow to ${narrow.join(' and ')}`, edits: [{ start: node.offset, end: node.offset + node.length, newText: narrow.map(quote).join(', ') }], preferred: true }
-    : { title: `Narrow to ${narrow.join(' and ')}`, edits: [{ start: node.offset, end: node.offset + node.length, newText: `[${narrow.map(quote).join(', ')}]` }], preferred: true };
-  push(finding('iam-wildcard-bucket', `${value} also matches every other bucket whose name starts like "${b}" (${b}-backup, ${b}-prod…), and their objects: grant ${narrow.join(' and ')} instead.`, node.offset, node.offset + node.length, [fix]));
+  push(wildcardBucketFinding(node, value, ours[0]));
 }
 
 /** Remove one item of an array (with its comma); undefined when it is the only item. */
@@ -195,6 +197,14 @@ export function checkTrust(doc: ParsedDocument, project: Project, out: Finding[]
         out.push(finding('iam-trust-mismatch', `${name} says ${t.who}’s AWS account is ${t.account}, but no statement lets that account assume the role: ${t.who} will get "S3 credentials are invalid".`, n.offset, n.offset + n.length));
       }
     }
+    if (t.principal && allows.length) {
+      const v = evaluate(model, { action: 'sts:AssumeRole', resource: '*', principal: t.principal, context: t.externalId ? { 'sts:ExternalId': t.externalId } : undefined });
+      const denied = v.decision !== 'allow' && !allows.some((s) => statementNamesPrincipal(s.principal!, t.principal!) && s.conditions.length);
+      if (denied) {
+        const n = allows[0].principal!.node;
+        out.push(finding('iam-trust-mismatch', `${name} says ${t.who} assumes the role as ${t.principal}, but no statement lets it: ${t.who}'s deliveries are refused with AccessDenied. Paste the trust policy from ${t.who}'s onboarding step.`, n.offset, n.offset + n.length));
+      }
+    }
     if (t.externalId) {
       const values = allows.flatMap((s) => s.conditions.filter((c) => c.key.toLowerCase() === 'sts:externalid').map((c) => ({ c, values: c.values.map(String) })));
       if (values.length && !values.some((v) => v.values.includes(t.externalId!))) {
@@ -203,6 +213,11 @@ export function checkTrust(doc: ParsedDocument, project: Project, out: Finding[]
       }
     }
   }
+}
+
+/** The statement names the principal itself (its conditions are judged separately, by the external id check). */
+function statementNamesPrincipal(p: PrincipalSpec, principal: string): boolean {
+  return (p.byType['AWS']?.values ?? []).includes(principal);
 }
 
 function principalAccounts(p: PrincipalSpec): string[] {

@@ -20,7 +20,7 @@ function parseArn(s: string): Arn | undefined {
   arns.set(s, a);
   return a;
 }
-import { IAM_ACTIONS, IAM_SERVICES, expandActions, iamAction, type IamAction } from '../../data/iam';
+import { IAM_ACTIONS, IAM_SERVICES, expandActions, iamAction, knownServicePrefixes, serviceActionNames, type IamAction } from '../../data/iam';
 import { bucketNameProblem, isPlaceholder } from './common';
 
 const VERSIONS = ['2012-10-17', '2008-10-17'];
@@ -42,6 +42,7 @@ export function checkPolicy(doc: ParsedDocument, out: Finding[]): void {
     checkConditions(st, actions, out);
     if (st.effect === 'Allow') {
       checkResourceTypes(st, actions, out);
+      checkS3Resources(st, actions, out);
       checkBroad(st, actions, doc.kind === 'trust', out);
     }
   }
@@ -71,7 +72,10 @@ function checkActions(list: ValueList, out: Finding[]): IamAction[] {
       return;
     }
     const service = m[1].toLowerCase();
-    if (!IAM_SERVICES[service]) return; // a service outside the catalog: no verdict
+    if (!IAM_SERVICES[service]) {
+      checkOtherServiceAction(value, service, m[2], node, out);
+      return;
+    }
     if (/[*?]/.test(m[2])) {
       const hits = expandActions(`${service}:${m[2]}`);
       if (!hits.length) out.push(finding('iam-unknown-action', `"${value}" matches no ${IAM_SERVICES[service]} action.`, node.offset, node.offset + node.length));
@@ -89,6 +93,24 @@ function checkActions(list: ValueList, out: Finding[]): IamAction[] {
     );
   });
   return named;
+}
+
+/** Actions of services outside the detailed catalog, by name only: unknown services and actions with "did you mean". */
+function checkOtherServiceAction(value: string, service: string, name: string, node: Node, out: Finding[]): void {
+  const names = serviceActionNames(service);
+  if (!names) {
+    const s = didYouMean(service, knownServicePrefixes());
+    out.push(finding('iam-unknown-action', `No AWS service has the prefix "${service}"${s ? `. Did you mean "${s}:${name}"?` : '.'}`, node.offset, node.offset + node.length, s && !/[*?]/.test(name) && serviceActionNames(s)?.has(name.toLowerCase()) ? [replaceWith(node, `${s}:${serviceActionNames(s)!.get(name.toLowerCase())}`)] : undefined));
+    return;
+  }
+  if (/[*?]/.test(name)) {
+    const re = new RegExp(`^${name.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+    if (![...names.keys()].some((n) => re.test(n))) out.push(finding('iam-unknown-action', `"${value}" matches no action of the "${service}" service.`, node.offset, node.offset + node.length));
+    return;
+  }
+  if (names.has(name.toLowerCase())) return;
+  const s = didYouMean(name, [...names.values()]);
+  out.push(finding('iam-unknown-action', `The "${service}" service has no action "${name}".${s ? ` Did you mean "${service}:${s}"?` : ''}`, node.offset, node.offset + node.length, s ? [replaceWith(node, `${service}:${s}`)] : undefined));
 }
 
 function checkArns(list: ValueList, out: Finding[]): void {
@@ -145,6 +167,58 @@ function checkResourceTypes(st: PolicyStatement, actions: IamAction[], out: Find
     const needs = a.resourceTypes.length === 0 ? '"Resource": "*"' : applies.includes('object') ? 'object ARNs (arn:aws:s3:::bucket/*)' : 'the bucket ARN (arn:aws:s3:::bucket, no /*)';
     out.push(finding('iam-resource-mismatch', `${a.id} applies to ${needs}; this statement names none, so it grants ${a.id} on nothing.`, node.offset, node.offset + node.length));
   });
+}
+
+/**
+ * Resources of an Allow that grant nothing or far too much, judged on the ARN's shape so that the guides'
+ * own snippets are caught while their placeholders are still in (the Braze export policy has all three):
+ * a bucket-name wildcard, an object ARN with an empty key, and a resource of a type none of the
+ * statement's actions applies to while another resource of the statement does the work.
+ */
+function checkS3Resources(st: PolicyStatement, actions: IamAction[], out: Finding[]): void {
+  if (!st.resource) return;
+  const s3 = actions.filter((a) => a.service === 's3' && a.resourceTypes.some((t) => t === 'bucket' || t === 'object'));
+  const allS3 = !!st.action && s3.length > 0 && st.action.values.every((v) => /^s3:/i.test(v)) && actions.length === s3.length;
+  const applies = (kind: ResourceKind) => s3.some((a) => a.resourceTypes.includes(kind));
+  const kinds = st.resource.values.map(s3Kind);
+  const someUseful = kinds.some((k) => k === 'any' || applies(k));
+  st.resource.values.forEach((value, i) => {
+    const node = st.resource!.nodes[i];
+    const m = /^arn:([^:]*):s3:::([^/]*)(\/.*)?$/.exec(value);
+    if (!m) return;
+    const [, partition, bucket, rest] = m;
+    if (/[*?]/.test(bucket) && bucket !== '*') {
+      const stem = bucket.replace(/[*?].*$/, '');
+      if (stem) out.push(wildcardBucketFinding(node, value, stem, partition));
+      return;
+    }
+    if (rest === '/') {
+      const fixed = `arn:${partition}:s3:::${bucket}/*`;
+      out.push(finding('iam-empty-key', `${value} names only the object whose key is empty, which S3 cannot store: it grants nothing. For every object of the bucket write "${fixed}".`, node.offset, node.offset + node.length, [replaceWith(node, fixed)]));
+      return;
+    }
+    const kind = kinds[i];
+    if (!allS3 || !someUseful || (kind !== 'bucket' && kind !== 'object') || applies(kind)) return;
+    const names = s3.slice(0, 3).map((a) => a.id).join(', ') + (s3.length > 3 ? '…' : '');
+    const text = kind === 'bucket'
+      ? `None of this statement's actions (${names}) applies to the bucket ARN ${value}: it grants nothing here. Object actions need "${value}/*".`
+      : `None of this statement's actions (${names}) applies to objects: ${value} grants nothing here. Bucket actions need the bucket ARN "arn:${partition}:s3:::${bucket}".`;
+    out.push({ ...finding('iam-resource-mismatch', text, node.offset, node.offset + node.length), severity: 'warning' });
+  });
+}
+
+/** `arn:aws:s3:::name*` matches name-backup, name-prod…: the fix narrows it to the bucket and its objects. */
+export function wildcardBucketFinding(node: Node, value: string, bucket: string, partition = 'aws'): Finding {
+  const narrow = [`arn:${partition}:s3:::${bucket}`, `arn:${partition}:s3:::${bucket}/*`];
+  const inArray = node.parent?.type === 'array';
+  const newText = inArray ? narrow.map(quote).join(', ') : `[${narrow.map(quote).join(', ')}]`;
+  return finding(
+    'iam-wildcard-bucket',
+    `${value} also matches every other bucket whose name starts like "${bucket}" (${bucket}-backup, ${bucket}-prod…), and their objects: grant ${narrow.join(' and ')} instead.`,
+    node.offset,
+    node.offset + node.length,
+    [{ title: `Narrow to ${narrow.join(' and ')}`, edits: [{ start: node.offset, end: node.offset + node.length, newText }], preferred: true }],
+  );
 }
 
 function checkConditions(st: PolicyStatement, actions: IamAction[], out: Finding[]): void {

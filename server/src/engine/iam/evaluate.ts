@@ -63,41 +63,45 @@ interface Match {
 }
 
 export function statementMatches(st: PolicyStatement, request: AccessRequest): boolean {
-  return matchStatement(st, request, normalizeContext(request.context)).stage === Stage.Matched;
+  return matchStatement(st, request, normalizeContext(request.context), false).stage === Stage.Matched;
 }
 
 export function evaluate(policies: PolicyModel | PolicyModel[], request: AccessRequest): Verdict {
   const list = Array.isArray(policies) ? policies : [policies];
   const ctx = normalizeContext(request.context);
-  const several = list.length > 1;
-  let allow: { st: PolicyStatement; label: string; m: Match } | undefined;
-  let closest: { st: PolicyStatement; label: string; m: Match } | undefined;
+  // First pass decides without building sentences (most statements of a big policy do not match, and
+  // their reasons would be thrown away); only the deciding or closest statement is explained afterwards.
+  let allow: { st: PolicyStatement; p: number } | undefined;
+  let closest: { st: PolicyStatement; p: number; rank: number } | undefined;
   let statements = 0;
   let allows = 0;
   for (let p = 0; p < list.length; p++) {
     for (const st of list[p].statements) {
       statements++;
-      const m = matchStatement(st, request, ctx);
-      const label = labelOf(st, several ? p : undefined);
+      const m = matchStatement(st, request, ctx, false);
       if (st.effect === 'Deny') {
         if (m.stage === Stage.Matched) {
-          return { decision: 'explicit-deny', statement: st, explanation: `Explicitly denied by ${label}: ${m.reason}; a Deny overrides every Allow.` };
+          const why = matchStatement(st, request, ctx, true).reason;
+          return { decision: 'explicit-deny', statement: st, explanation: `Explicitly denied by ${labelOf(st, list.length > 1 ? p : undefined)}: ${why}; a Deny overrides every Allow.` };
         }
         continue;
       }
       if (st.effect === 'Allow') allows++;
       if (st.effect === 'Allow' && m.stage === Stage.Matched) {
-        allow ??= { st, label, m };
-      } else if (!closest || rank(st, m) > rank(closest.st, closest.m)) {
-        closest = { st, label, m };
+        allow ??= { st, p };
+      } else {
+        const r = rank(st, m);
+        if (!closest || r > closest.rank) closest = { st, p, rank: r };
       }
     }
   }
-  if (allow) return { decision: 'allow', statement: allow.st, explanation: `Allowed by ${allow.label}: ${allow.m.reason}.` };
+  const label = (x: { st: PolicyStatement; p: number }) => labelOf(x.st, list.length > 1 ? x.p : undefined);
+  if (allow) return { decision: 'allow', statement: allow.st, explanation: `Allowed by ${label(allow)}: ${matchStatement(allow.st, request, ctx, true).reason}.` };
   const what = `${request.action} on ${request.resource}${request.principal ? ` by ${request.principal}` : ''}`;
   if (statements === 0) return { decision: 'implicit-deny', explanation: `Implicitly denied: the policy has no statements, so nothing allows ${what}.` };
   if (!closest) return { decision: 'implicit-deny', explanation: `Implicitly denied: every statement is a Deny and none applies, and nothing allows ${what}.` };
-  const { st, label, m } = closest;
+  const { st } = closest;
+  const m = matchStatement(st, request, ctx, true);
   const why =
     m.stage === Stage.Matched
       ? st.effectNode
@@ -105,7 +109,7 @@ export function evaluate(policies: PolicyModel | PolicyModel[], request: AccessR
         : 'would apply, but it has no Effect'
       : m.reason;
   const lead = allows === 0 ? `Implicitly denied: no statement allows anything` : `Implicitly denied: no statement allows ${what}`;
-  return { decision: 'implicit-deny', explanation: `${lead}; the closest, ${label}, ${why}.` };
+  return { decision: 'implicit-deny', explanation: `${lead}; the closest, ${label(closest)}, ${why}.` };
 }
 
 function rank(st: PolicyStatement, m: Match): number {
@@ -119,63 +123,63 @@ function labelOf(st: PolicyStatement, policyIndex: number | undefined): string {
   return `Statement[${st.index}]${sid}${of}`;
 }
 
-function matchStatement(st: PolicyStatement, request: AccessRequest, ctx: NormalizedContext): Match {
+function matchStatement(st: PolicyStatement, request: AccessRequest, ctx: NormalizedContext, explain: boolean): Match {
   // Policy variables are only variables under Version 2012-10-17; otherwise they are literal text.
   const model = policyOfStatement(st);
   const vars: VariableOptions = { variables: !model || model.version === '2012-10-17' ? ctx : undefined };
   const parts: string[] = [];
 
   // Action / NotAction
-  if (st.action && st.notAction) return { stage: Stage.Malformed, reason: 'has both Action and NotAction, so it applies to nothing' };
-  if (!st.action && !st.notAction) return { stage: Stage.Malformed, reason: 'has neither Action nor NotAction, so it applies to nothing' };
+  if (st.action && st.notAction) return { stage: Stage.Malformed, reason: explain ? 'has both Action and NotAction, so it applies to nothing' : '' };
+  if (!st.action && !st.notAction) return { stage: Stage.Malformed, reason: explain ? 'has neither Action nor NotAction, so it applies to nothing' : '' };
   if (st.action) {
     const hit = st.action.values.find((a) => actionMatches(a, request.action));
-    if (hit === undefined) return { stage: Stage.Action, reason: `does not cover ${request.action} (Action: ${shownList(st.action)})` };
-    parts.push(`Action ${JSON.stringify(hit)} covers ${request.action}`);
+    if (hit === undefined) return { stage: Stage.Action, reason: explain ? `does not cover ${request.action} (Action: ${shownList(st.action)})` : '' };
+    if (explain) parts.push(`Action ${JSON.stringify(hit)} covers ${request.action}`);
   } else {
     const hit = st.notAction!.values.find((a) => actionMatches(a, request.action));
-    if (hit !== undefined) return { stage: Stage.Action, reason: `excludes ${request.action} through NotAction ${JSON.stringify(hit)}` };
-    parts.push(`${request.action} is not in its NotAction`);
+    if (hit !== undefined) return { stage: Stage.Action, reason: explain ? `excludes ${request.action} through NotAction ${JSON.stringify(hit)}` : '' };
+    if (explain) parts.push(`${request.action} is not in its NotAction`);
   }
 
   // Resource / NotResource (optional when the statement names a principal: trust and resource policies)
   const hasPrincipal = !!(st.principal || st.notPrincipal);
-  if (st.resource && st.notResource) return { stage: Stage.Malformed, reason: 'has both Resource and NotResource, so it applies to nothing' };
+  if (st.resource && st.notResource) return { stage: Stage.Malformed, reason: explain ? 'has both Resource and NotResource, so it applies to nothing' : '' };
   if (st.resource) {
     const hit = st.resource.values.find((r) => resourceMatches(r, request.resource, vars) === true);
-    if (hit === undefined) return { stage: Stage.Resource, reason: `covers ${request.action} but not ${request.resource} (Resource: ${shownList(st.resource)})` };
-    parts.push(`Resource ${JSON.stringify(hit)} covers ${request.resource}`);
+    if (hit === undefined) return { stage: Stage.Resource, reason: explain ? `covers ${request.action} but not ${request.resource} (Resource: ${shownList(st.resource)})` : '' };
+    if (explain) parts.push(`Resource ${JSON.stringify(hit)} covers ${request.resource}`);
   } else if (st.notResource) {
     const hit = st.notResource.values.find((r) => resourceMatches(r, request.resource, vars) === true);
-    if (hit !== undefined) return { stage: Stage.Resource, reason: `covers ${request.action} but excludes ${request.resource} through NotResource ${JSON.stringify(hit)}` };
+    if (hit !== undefined) return { stage: Stage.Resource, reason: explain ? `covers ${request.action} but excludes ${request.resource} through NotResource ${JSON.stringify(hit)}` : '' };
     // AWS: an unresolvable policy variable "might cause the entire statement to be invalid".
     const undecided = st.notResource.values.find((r) => resourceMatches(r, request.resource, vars) === undefined);
-    if (undecided !== undefined) return { stage: Stage.Resource, reason: `covers ${request.action} but its NotResource ${JSON.stringify(undecided)} uses a policy variable the request context cannot resolve` };
-    parts.push(`${request.resource} is not in its NotResource`);
+    if (undecided !== undefined) return { stage: Stage.Resource, reason: explain ? `covers ${request.action} but its NotResource ${JSON.stringify(undecided)} uses a policy variable the request context cannot resolve` : '' };
+    if (explain) parts.push(`${request.resource} is not in its NotResource`);
   } else if (!hasPrincipal) {
-    return { stage: Stage.Malformed, reason: 'has neither Resource nor NotResource, so it applies to nothing' };
+    return { stage: Stage.Malformed, reason: explain ? 'has neither Resource nor NotResource, so it applies to nothing' : '' };
   }
 
   // Principal / NotPrincipal
-  if (st.principal && st.notPrincipal) return { stage: Stage.Malformed, reason: 'has both Principal and NotPrincipal, so it applies to nobody' };
+  if (st.principal && st.notPrincipal) return { stage: Stage.Malformed, reason: explain ? 'has both Principal and NotPrincipal, so it applies to nobody' : '' };
   const caller = request.principal ?? 'an anonymous caller';
   if (st.principal) {
     const hit = principalMatches(st.principal, request.principal);
-    if (hit === undefined) return { stage: Stage.Principal, reason: `covers ${request.action} but its Principal does not include ${caller}` };
-    parts.push(`Principal ${JSON.stringify(hit)} includes ${caller}`);
+    if (hit === undefined) return { stage: Stage.Principal, reason: explain ? `covers ${request.action} but its Principal does not include ${caller}` : '' };
+    if (explain) parts.push(`Principal ${JSON.stringify(hit)} includes ${caller}`);
   } else if (st.notPrincipal) {
     const hit = principalMatches(st.notPrincipal, request.principal);
-    if (hit !== undefined) return { stage: Stage.Principal, reason: `covers ${request.action} but its NotPrincipal ${JSON.stringify(hit)} excludes ${caller}` };
-    parts.push(`${caller} is not in its NotPrincipal`);
+    if (hit !== undefined) return { stage: Stage.Principal, reason: explain ? `covers ${request.action} but its NotPrincipal ${JSON.stringify(hit)} excludes ${caller}` : '' };
+    if (explain) parts.push(`${caller} is not in its NotPrincipal`);
   }
 
   // Conditions
   if (st.conditions.length) {
     const failed = firstFailingClause(st.conditions, ctx, vars);
-    if (failed) return { stage: Stage.Condition, reason: `covers the request but its condition ${clauseText(failed.clause)} fails (${failed.result.reason})` };
-    parts.push(st.conditions.length === 1 ? `its condition ${clauseText(st.conditions[0])} holds` : `its ${st.conditions.length} conditions hold`);
+    if (failed) return { stage: Stage.Condition, reason: explain ? `covers the request but its condition ${clauseText(failed.clause)} fails (${failed.result.reason})` : '' };
+    if (explain) parts.push(st.conditions.length === 1 ? `its condition ${clauseText(st.conditions[0])} holds` : `its ${st.conditions.length} conditions hold`);
   }
-  return { stage: Stage.Matched, reason: joinParts(parts) };
+  return { stage: Stage.Matched, reason: explain ? joinParts(parts) : '' };
 }
 
 /** `s3:Get*` covers `s3:GetObject`: service prefix and action name are case-insensitive. */

@@ -86,10 +86,23 @@ export function generatePolicies(doc: ParsedDocument, sharing: ParsedDocument[] 
         Condition: { StringEquals: { 'sts:ExternalId': p.externalId } },
       })),
     };
+  } else if (t?.principal) {
+    out.trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: `${t.who}AssumeRole`,
+          Effect: 'Allow',
+          Principal: { AWS: t.principal },
+          Action: 'sts:AssumeRole',
+          ...(t.externalId ? { Condition: { StringEquals: { 'sts:ExternalId': t.externalId } } } : {}),
+        },
+      ],
+    };
   } else {
     out.trustNote =
       doc.subKind === 'stripe-export' || doc.subKind === 'stripe-import'
-        ? 'Stripe shows the trust policy to paste in its onboarding (principal and external id are Stripe’s); Pipewright checks it once it is in the trust policy file.'
+        ? 'Stripe shows the trust policy to paste in its onboarding (principal and external id are Stripe’s): copy its principal into "stripePrincipal" (and its external id into "stripeExternalId") to have it generated and checked.'
         : 'This pipeline authenticates with an access key: there is no role to trust.';
   }
   return out;

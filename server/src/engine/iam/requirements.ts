@@ -86,7 +86,18 @@ export function integrationNeeds(doc: ParsedDocument): IntegrationNeeds | undefi
 }
 
 /** The external id and principal account a pipeline's trust policy must name, where the config says. */
-export function trustExpectations(doc: ParsedDocument): { account?: string; accountNode?: Node; externalId?: string; externalIdNode?: Node; who: string } | undefined {
+export interface TrustExpectations {
+  /** the AWS account that assumes the role (Braze's) */
+  account?: string;
+  accountNode?: Node;
+  /** the exact principal ARN that assumes the role (Stripe's, from its onboarding snippet) */
+  principal?: string;
+  externalId?: string;
+  externalIdNode?: Node;
+  who: string;
+}
+
+export function trustExpectations(doc: ParsedDocument): TrustExpectations | undefined {
   if (doc.kind !== 'pipeline') return undefined;
   if (doc.subKind === 'braze-currents' || doc.subKind === 'braze-export') {
     const auth = objectProp(doc.root, 'auth');
@@ -95,7 +106,13 @@ export function trustExpectations(doc: ParsedDocument): { account?: string; acco
     const externalIdNode = objectProp(auth, 'externalId');
     return { account: stringOf(accountNode), accountNode, externalId: stringOf(externalIdNode), externalIdNode, who: 'Braze' };
   }
-  // Stripe's trust policy comes from its onboarding screen (principal and conditions are Stripe's to set):
-  // the generic checks (no public principal, an external id for cross-account) apply, no values are imposed.
+  // Stripe's trust policy comes from its onboarding screen: only when the config copies its principal (and
+  // external id) are they imposed; otherwise the generic checks apply (no public principal, an external id).
+  if (doc.subKind === 'stripe-export') {
+    const principal = stringOf(objectProp(doc.root, 'stripePrincipal'));
+    if (!principal) return undefined;
+    const externalIdNode = objectProp(doc.root, 'stripeExternalId');
+    return { principal, externalId: stringOf(externalIdNode), externalIdNode, who: 'Stripe' };
+  }
   return undefined;
 }
