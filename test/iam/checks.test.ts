@@ -178,3 +178,10 @@ test('Stripe’s trust policy: when the config copies Stripe’s principal and e
   // Without the fields, Stripe's principal is not imposed (the generic checks still apply).
   assert.deepEqual(codes(lint(files(trust('arn:aws:iam::731954892063:role/someone-else', 'x'), {}), 't.trust.json')), []);
 });
+
+test('a statement without Effect is named, and says it has no effect', () => {
+  const r = lintOne('x.policy.json', policy([{ Action: 's3:GetObject', Resource: 'arn:aws:s3:::acme/*' }]));
+  assert.deepEqual(codes(r), ['schema-required']);
+  assert.match(r[0].message, /Effect/);
+  assert.deepEqual(codes(lintOne('x.policy.json', policy([allow('s3:GetObject', 'arn:aws:s3:::acme/*')]))), []);
+});
