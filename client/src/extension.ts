@@ -12,13 +12,18 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
   ExecuteCommandRequest,
+  ProgressType,
   LanguageClient,
   State,
   TransportKind,
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { Commands, LANGUAGE_ID, Notifications, type CommandId, type GeneratedPolicies, type LintSummary, type RoleCheckOptions, type RoleCheckReport, type StatusParams } from '../../server/src/protocol';
+import {
+  Commands, LANGUAGE_ID, Notifications, Requests,
+  type CommandId, type ContentPreview, type GeneratedPolicies, type ImportReport, type ImportRunOptions, type LintSummary, type PreviewBucketParams, type PreviewBucketResult,
+  type PreviewEntry, type PreviewObjectParams, type RoleCheckOptions, type RoleCheckReport, type S3ConnectOptions, type StatusParams,
+} from '../../server/src/protocol';
 
 /**
  * Commands that exist only in the client. The server's own commands ({@link Commands}) are
@@ -37,6 +42,12 @@ const ClientCommands = {
   generateIamPolicies: 'pipewright.ui.generateIamPolicies',
   /** UI for {@link Commands.checkIamRole}: the pipeline in the editor, the AWS profile from the settings; the report in the output channel. */
   checkIamRole: 'pipewright.ui.checkIamRole',
+  /** UI for {@link Requests.previewBucket}: a document that fills page by page as the bucket is listed. */
+  previewBucket: 'pipewright.ui.previewBucket',
+  /** UI for {@link Requests.previewObject}: asks for a key, shows its first rows and the template's mapping. */
+  previewObject: 'pipewright.ui.previewObject',
+  /** UI for {@link Commands.importNow}: runs the import with the server's cancellable progress; the report in the output channel. */
+  importNow: 'pipewright.ui.importNow',
 } as const;
 
 /** Context key that shows the Pipewright commands in the Command Palette (package.json `menus`). */
@@ -102,6 +113,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(ClientCommands.encodeSourceParams, guarded(output, () => encodeSourceParams(languageClient))),
     vscode.commands.registerCommand(ClientCommands.generateIamPolicies, guarded(output, (uri?: vscode.Uri) => generateIamPolicies(languageClient, uri))),
     vscode.commands.registerCommand(ClientCommands.checkIamRole, guarded(output, (uri?: vscode.Uri) => checkIamRole(languageClient, output, uri))),
+    vscode.commands.registerCommand(ClientCommands.previewBucket, guarded(output, (uri?: vscode.Uri) => previewBucket(languageClient, uri))),
+    vscode.commands.registerCommand(ClientCommands.previewObject, guarded(output, (uri?: vscode.Uri) => previewObject(languageClient, uri))),
+    vscode.commands.registerCommand(ClientCommands.importNow, guarded(output, (uri?: vscode.Uri) => importNow(languageClient, output, uri))),
   );
   void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT_KEY, true);
 
@@ -269,6 +283,88 @@ async function checkIamRole(languageClient: LanguageClient, output: vscode.LogOu
   } else {
     void vscode.window.showInformationMessage(`${report.roleArn} allows every request the integration makes.`);
   }
+}
+
+/** The pipeline the user means: the one clicked, else the one in the editor; undefined (with a message) if neither is one. */
+function pipelineUri(clicked: vscode.Uri | undefined, what: string): vscode.Uri | undefined {
+  const uri = clicked ?? vscode.window.activeTextEditor?.document.uri;
+  if (!uri || !/\.pipeline\.jsonc?$/i.test(uri.path)) {
+    void vscode.window.showWarningMessage(`Open a stripe-import pipeline file (*.pipeline.json) to ${what}.`);
+    return undefined;
+  }
+  return uri;
+}
+
+/** Endpoint, profile and region from the settings, for the server's S3 jobs. */
+function s3Settings(): S3ConnectOptions {
+  const c = vscode.workspace.getConfiguration('pipewright');
+  return { endpoint: c.get<string>('s3.endpoint') || undefined, profile: c.get<string>('aws.profile') || undefined, region: c.get<string>('aws.region') || undefined };
+}
+
+async function previewBucket(languageClient: LanguageClient, clicked?: vscode.Uri): Promise<void> {
+  const uri = pipelineUri(clicked, 'preview its bucket');
+  if (!uri) return;
+  await whenRunning(languageClient);
+  const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: `Pipewright preview of ${vscode.workspace.asRelativePath(uri)} — listing…\n\n` });
+  const editor = await vscode.window.showTextDocument(doc, { preview: false });
+  // Pages are appended in order, one edit at a time.
+  let queue = Promise.resolve();
+  const append = (text: string) => {
+    queue = queue.then(async () => {
+      await editor.edit((b) => b.insert(doc.lineAt(doc.lineCount - 1).range.end, text));
+    });
+    return queue;
+  };
+  const token = `pipewright-preview-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const sub = languageClient.onProgress(new ProgressType<PreviewBucketResult>(), token, (page) => void append(page.entries.map(previewLine).join('')));
+  try {
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Pipewright: listing the bucket', cancellable: true }, (_p, cancel) =>
+      languageClient.sendRequest(Requests.previewBucket, { uri: uri.toString(), ...s3Settings(), partialResultToken: token } satisfies PreviewBucketParams, cancel) as Promise<PreviewBucketResult>,
+    );
+    const t = result.totals;
+    const lines = [`\n${t.listed} objects listed; will import ${t.toImport.objects}.`];
+    for (const [k, v] of Object.entries(t.byVerdict)) if (v && k !== 'import' && k !== 'changed') lines.push(`  ${k}: ${v.objects}`);
+    if (t.warning) lines.push(`Warning: ${t.warning}`);
+    await append(`${result.entries.map(previewLine).join('')}${lines.join('\n')}\n`);
+  } finally {
+    sub.dispose();
+  }
+}
+
+function previewLine(e: PreviewEntry): string {
+  return `${(e.verdict.imports ? '✓ ' : '· ') + e.verdict.kind.padEnd(18)} ${String(e.size).padStart(12)}  ${e.lastModified.slice(0, 19)}  ${e.key} — ${e.verdict.reason}\n`;
+}
+
+async function previewObject(languageClient: LanguageClient, clicked?: vscode.Uri): Promise<void> {
+  const uri = pipelineUri(clicked, 'preview an object of its bucket');
+  if (!uri) return;
+  const key = await vscode.window.showInputBox({ title: 'Preview an object', prompt: 'S3 key of the object (as the bucket preview lists it)', ignoreFocusOut: true });
+  if (!key) return;
+  await whenRunning(languageClient);
+  const c = (await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Pipewright: reading ${key}`, cancellable: true }, (_p, cancel) =>
+    languageClient.sendRequest(Requests.previewObject, { uri: uri.toString(), key, ...s3Settings() } satisfies PreviewObjectParams, cancel),
+  )) as ContentPreview;
+  const lines = [`${c.key} (${c.format.toUpperCase()})`, '', `| line | ${c.columns.map((x) => `${x.name} (${x.type})`).join(' | ')} |`, `| ---: | ${c.columns.map(() => '---').join(' | ')} |`];
+  for (const r of c.rows) lines.push(`| ${r.line} | ${r.cells.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`);
+  if (c.mapping) {
+    lines.push('', '| column | field | type | in the file | failing values |', '| --- | --- | --- | --- | ---: |');
+    for (const m of c.mapping) lines.push(`| ${m.column} | ${m.field} | ${m.type} | ${m.found ? 'yes' : '**no**'} | ${m.failures} |`);
+  }
+  if (c.problems.length) lines.push('', ...c.problems.map((x) => `- line ${x.line}${x.column ? ` \`${x.column}\`` : ''}: ${x.message}`));
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: `${lines.join('\n')}\n` }), { preview: false });
+}
+
+async function importNow(languageClient: LanguageClient, output: vscode.LogOutputChannel, clicked?: vscode.Uri): Promise<void> {
+  const uri = pipelineUri(clicked, 'run its import');
+  if (!uri) return;
+  const options: ImportRunOptions = s3Settings();
+  const r = (await executeServerCommand(languageClient, Commands.importNow, [uri.toString(), options])) as ImportReport;
+  output.info(`Import of ${vscode.workspace.asRelativePath(uri)}: ${r.listed} objects listed, ${r.objects.length} read, ${r.records} records, ${r.problems} problems${r.cancelled ? ' (stopped: run it again to resume)' : ''}.`);
+  for (const o of r.objects) if (o.status !== 'imported') output.warn(`${o.status}: ${o.key} — ${o.reason ?? ''}`);
+  for (const p of r.problemSamples) output.warn(`${p.object}:${p.line}${p.column ? ` ${p.column}` : ''}: ${p.message}`);
+  const text = `Pipewright imported ${r.records} records from ${r.objects.length} file${r.objects.length === 1 ? '' : 's'}${r.problems ? ` with ${r.problems} problem${r.problems === 1 ? '' : 's'}` : ''}${r.cancelled ? ' before it was stopped (run it again to resume)' : ''}.`;
+  const choice = await (r.problems || r.cancelled ? vscode.window.showWarningMessage(text, 'Show Details') : vscode.window.showInformationMessage(text, 'Show Details'));
+  if (choice) output.show();
 }
 
 async function executeServerCommand(languageClient: LanguageClient, command: CommandId, args: unknown[] = []): Promise<unknown> {

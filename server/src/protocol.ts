@@ -20,7 +20,31 @@ export const Commands = {
    * Returns a {@link RoleCheckReport}.
    */
   checkIamRole: 'pipewright.checkIamRole',
+  /**
+   * Run a stripe-import pipeline; args: [pipeline uri, {@link ImportRunOptions}?]. Reports work-done progress
+   * (cancellable: a cancelled run commits what it has and resumes next time) and returns an {@link ImportReport}.
+   */
+  importNow: 'pipewright.importNow',
 } as const;
+
+/** Where and as whom the server reaches S3 (the client passes its settings). */
+export interface S3ConnectOptions {
+  endpoint?: string;
+  profile?: string;
+  region?: string;
+}
+
+export interface ImportRunOptions extends S3ConnectOptions {
+  dryRun?: boolean;
+  /** ISO 8601 */
+  since?: string;
+  full?: boolean;
+  /** "2/4" */
+  shard?: string;
+}
+
+export type { ImportReport } from './engine/import/run';
+export type { PreviewEntry, PreviewTotals, ContentPreview } from './engine/import/preview';
 
 export interface RoleCheckOptions {
   endpoint?: string;
@@ -56,7 +80,39 @@ export interface GeneratedPolicies {
 export const Requests = {
   /** What Pipewright knows about one document: its kind and, for AEP bodies, the body type. */
   documentInfo: 'pipewright/documentInfo',
+  /**
+   * List a stripe-import pipeline's bucket with the next import's verdict per object ({@link PreviewBucketParams}).
+   * With a `partialResultToken`, every listing page arrives as a `$/progress` partial result
+   * ({@link PreviewBucketResult}) as soon as it is listed, and the response holds only the totals; work-done
+   * progress and cancellation as for commands.
+   */
+  previewBucket: 'pipewright/previewBucket',
+  /** The first rows of one object and how the data template maps them ({@link PreviewObjectParams} → ContentPreview). */
+  previewObject: 'pipewright/previewObject',
 } as const;
+
+export interface PreviewBucketParams extends S3ConnectOptions {
+  /** The pipeline file. */
+  uri: string;
+  prefix?: string;
+  glob?: string;
+  since?: string;
+  full?: boolean;
+  shard?: string;
+  workDoneToken?: string | number;
+  partialResultToken?: string | number;
+}
+
+export interface PreviewBucketResult {
+  entries: import('./engine/import/preview').PreviewEntry[];
+  totals: import('./engine/import/preview').PreviewTotals;
+}
+
+export interface PreviewObjectParams extends S3ConnectOptions {
+  uri: string;
+  key: string;
+  rows?: number;
+}
 
 export interface DocumentInfoParams {
   uri: string;

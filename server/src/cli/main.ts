@@ -1,6 +1,8 @@
 /** `pipewright` — the command-line face of the engine. Each command is one module under cli/. */
 import { runLint, LINT_HELP } from './lint';
 import { runIam, IAM_HELP } from './iam';
+import { runImportCommand, runPreview, IMPORT_HELP, PREVIEW_HELP } from './import';
+import { runS3, S3_HELP } from './s3';
 
 const VERSION = '0.1.0';
 
@@ -11,6 +13,10 @@ Usage: pipewright <command> [options]
 Commands:
   lint [paths…]    Check pipeline, IAM policy, template and AEP files (default: the current folder)
   iam generate     Write the least-privilege IAM policies for a pipeline
+  iam check        Judge the live IAM role of a pipeline against what its integration needs
+  preview          List a stripe-import pipeline's bucket with the verdict of the next import for each object
+  import           Run a stripe-import pipeline: S3 files → data template → SQLite or JSON Lines (resumable)
+  s3 serve         Serve a local folder as S3 (each subfolder a bucket), to try pipelines without AWS
 
 Options:
   -h, --help       Show help (also: pipewright <command> --help)
@@ -22,6 +28,9 @@ export async function main(argv: string[]): Promise<number> {
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     if (command === 'help' && rest[0] === 'lint') process.stdout.write(LINT_HELP);
     else if (command === 'help' && rest[0] === 'iam') process.stdout.write(IAM_HELP);
+    else if (command === 'help' && rest[0] === 'preview') process.stdout.write(PREVIEW_HELP);
+    else if (command === 'help' && rest[0] === 'import') process.stdout.write(IMPORT_HELP);
+    else if (command === 'help' && rest[0] === 's3') process.stdout.write(S3_HELP);
     else process.stdout.write(HELP);
     return 0;
   }
@@ -34,6 +43,12 @@ export async function main(argv: string[]): Promise<number> {
       return await runLint(rest, process.stdout, process.stderr, process.cwd());
     case 'iam':
       return await runIam(rest, process.stdout, process.stderr, process.cwd());
+    case 'preview':
+      return await runPreview(rest, process.stdout, process.stderr, process.cwd());
+    case 'import':
+      return await runImportCommand(rest, process.stdout, process.stderr, process.cwd());
+    case 's3':
+      return await runS3(rest, process.stdout, process.stderr, process.cwd());
     default:
       process.stderr.write(`pipewright: unknown command "${command}". Run "pipewright --help" for the list.\n`);
       return 2;

@@ -4,7 +4,7 @@
  */
 import {
   TextDocuments, TextDocumentSyncKind, CodeActionKind, ResponseError, ErrorCodes, LSPErrorCodes,
-  type Connection, type InitializeResult, type CodeAction as LspCodeAction, type CancellationToken, type WorkDoneProgressServerReporter,
+  type Connection, type InitializeResult, type CodeAction as LspCodeAction, type CancellationToken, type WorkDoneProgressServerReporter, type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
@@ -16,6 +16,7 @@ import { generatedFiles } from '../engine/iam/files';
 import { findConfigFiles, nodeFileAccess } from '../node/files';
 import { pathToUri, uriToPath } from './uri';
 import { range, toCompletionItem, toDiagnostic, toDocumentSymbol, toTextEdit } from './convert';
+import { registerImportRequests, type JobProgress } from './imports';
 
 interface Settings {
   validationDelay: number;
@@ -223,6 +224,8 @@ export function startServer(connection: Connection): void {
     return { fileKind: doc?.kind ?? 'unknown', subKind: doc?.subKind };
   });
 
+  const importJobs = registerImportRequests(connection, project, startJobProgress);
+
   connection.onExecuteCommand(async (p, token) => {
     switch (p.command) {
       case Commands.lintWorkspace:
@@ -236,6 +239,8 @@ export function startServer(connection: Connection): void {
         return generateIam(p.arguments?.[0]);
       case Commands.checkIamRole:
         return checkIamRole(p.arguments?.[0], p.arguments?.[1], token);
+      case Commands.importNow:
+        return importJobs.importNow(p.arguments?.[0], p.arguments?.[1], token);
       default:
         throw new ResponseError(ErrorCodes.MethodNotFound, `Unknown command ${p.command}`);
     }
@@ -353,6 +358,27 @@ export function startServer(connection: Connection): void {
       reporter.report(total ? Math.round((100 * done) / total) : 100, current ? `${done}/${total} ${current.slice(current.lastIndexOf('/') + 1)}` : `${done}/${total}`);
     };
     state.done = () => reporter.done();
+    return state;
+  }
+
+  /** Progress for the import jobs: the client's own reporter when the request brought a token, else one the server creates. */
+  async function startJobProgress(title: string, workDone?: WorkDoneProgressReporter): Promise<JobProgress> {
+    const state = { cancelled: false, report: (_p: number | undefined, _m: string) => undefined as void, done: () => undefined as void };
+    let reporter: WorkDoneProgressReporter | undefined = workDone;
+    if (!reporter && workDoneSupported) {
+      try {
+        const r = await connection.window.createWorkDoneProgress();
+        r.token.onCancellationRequested(() => (state.cancelled = true));
+        reporter = r;
+      } catch {
+        reporter = undefined;
+      }
+    }
+    if (!reporter) return state;
+    const rep = reporter;
+    rep.begin(title, 0, undefined, true);
+    state.report = (percent, message) => (percent === undefined ? rep.report(message) : rep.report(percent, message));
+    state.done = () => rep.done();
     return state;
   }
 

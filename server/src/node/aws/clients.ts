@@ -41,19 +41,36 @@ export const IAM_FALLBACK_REGION = 'us-east-1';
 export function createIamClient(options: AwsClientOptions = {}): IAMClient {
   const profile = options.profile || undefined;
   return new IAMClient({
-    region: options.region || (() => sdkRegionOr(profile, IAM_FALLBACK_REGION)),
+    region: regionOption(options, IAM_FALLBACK_REGION),
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(profile ? { profile } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-    requestHandler: {
-      connectionTimeout: options.connectionTimeoutMs ?? 5_000,
-      requestTimeout: options.requestTimeoutMs ?? 30_000,
-    },
+    requestHandler: requestHandlerOptions(options),
   });
 }
 
+/**
+ * The `region` client option shared by Pipewright's clients: `options.region`, else a provider that asks the SDK's
+ * own chain (AWS_REGION, the profile's `region`) and falls back to `fallback`. The SDK calls a region provider for
+ * every request: the answer is looked up once per client (the provider returned here) and kept.
+ */
+export function regionOption(options: AwsClientOptions, fallback: string): string | (() => Promise<string>) {
+  if (options.region) return options.region;
+  const profile = options.profile || undefined;
+  let found: Promise<string> | undefined;
+  return () => (found ??= sdkRegionOr(profile, fallback));
+}
+
+/** The `requestHandler` client option: connection timeout 5 s (a wrong endpoint fails fast), socket idle 30 s. */
+export function requestHandlerOptions(options: AwsClientOptions): { connectionTimeout: number; requestTimeout: number } {
+  return {
+    connectionTimeout: options.connectionTimeoutMs ?? 5_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+  };
+}
+
 /** The region the SDK's own chain finds (AWS_REGION, the profile's `region`), or `fallback` when it finds none. */
-async function sdkRegionOr(profile: string | undefined, fallback: string): Promise<string> {
+export async function sdkRegionOr(profile: string | undefined, fallback: string): Promise<string> {
   // A client given no region resolves it through the SDK's loader; asking it avoids depending on @smithy internals.
   const probe = new IAMClient(profile ? { profile } : {});
   try {

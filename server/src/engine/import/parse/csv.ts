@@ -1,0 +1,329 @@
+/**
+ * CSV and TSV (RFC 4180, with the delimiter of the file): fields may be quoted with `"`, a quote inside is doubled,
+ * quoted fields may hold delimiters and newlines, records end with \n or \r\n, empty lines are skipped.
+ *
+ * Speed: the text of a whole push is scanned with indexOf for the next delimiter, newline and quote, each search
+ * cached until the scan passes its result, so every character is looked at by native code about once per kind.
+ * A record cut by the end of a push keeps only its current field as text (the fields before are kept parsed),
+ * and new text that cannot complete it (no newline, or no closing quote) is only set aside, so a long record
+ * costs linear time however the bytes are chunked.
+ */
+import type { Checkpoint, ParsedRecord, ParseProblem } from '../types';
+import { invalidUtf8Message, TextReader, type Piece } from './utf8';
+
+const LF = 10;
+const CR = 13;
+const QUOTE = 34;
+/** "Not found" for a cached search: beyond any index, and still a small integer for V8. */
+const NONE = 0x3fffffff;
+
+/** A record cut by the end of the text: what is known of it, the text kept starting at its current field. */
+interface Pending {
+  line: number;
+  fields: string[];
+  /** Newlines inside its quoted fields before the kept text. */
+  extra: number;
+  /** Its characters before the kept text. */
+  chars: number;
+  err: string | undefined;
+  /** First invalid byte before the kept text, or -1. */
+  badByte: number;
+  /** The kept text starts inside an unquoted field (after text that followed a closing quote), so a quote there is data. */
+  mid: boolean;
+  /** The kept text is a quoted field whose closing quote has not been seen yet. */
+  open: boolean;
+  /** open: the last character seen is a quote that the next character may double. */
+  pendingQ: boolean;
+  /** Longer than the limit: a problem whatever comes, so its text and fields are no longer kept. */
+  tooLong: boolean;
+}
+
+export class CsvReader extends TextReader {
+  private readonly delimCode: number;
+  private pend: Pending | undefined;
+  /** Where the next run starts in win.text: what comes before has been read. */
+  private keep = 0;
+  /** Text set aside because it cannot complete the pending record. */
+  private deferred: Piece[] = [];
+  private deferredChars = 0;
+
+  constructor(
+    private readonly delim: string,
+    resume: Checkpoint | undefined,
+    onRecord: (r: ParsedRecord) => void,
+    onProblem: (p: ParseProblem) => void,
+    limit: number,
+  ) {
+    super(resume, onRecord, onProblem, limit);
+    this.delimCode = delim.charCodeAt(0);
+  }
+
+  protected feed(p: Piece): void {
+    this.deferred.push(p);
+    const pend = this.pend;
+    if (pend && !pend.tooLong && (pend.open ? closeQuote(p.text, pend) < 0 : p.text.indexOf('\n') < 0)) {
+      this.deferredChars += p.text.length;
+      if (pend.chars + this.win.text.length - this.keep + this.deferredChars <= this.limit) return;
+    }
+    this.run(false);
+  }
+
+  protected finish(p: Piece | undefined): void {
+    if (p) this.deferred.push(p);
+    this.run(true);
+  }
+
+  private run(final: boolean): void {
+    this.refill(this.keep, this.deferred);
+    this.deferred = [];
+    this.deferredChars = 0;
+    const text = this.win.text;
+    const len = text.length;
+    this.keep = len; // unless a record is cut
+    const delim = this.delim;
+    const D = this.delimCode;
+    const limit = this.limit;
+    const bad = this.win.bad;
+    let bi = 0;
+    let nb = bad.length ? bad[0].at : NONE;
+    // Cached searches: the next delimiter, newline and quote at or after the position they were searched from.
+    let nd = -1;
+    let nn = -1;
+    let nq = -1;
+    let pos = 0;
+    let line = this.line;
+    let pend = this.pend;
+    this.pend = undefined;
+
+    for (;;) {
+      let fields: string[];
+      let recStart = pos;
+      let extra = 0;
+      let err: string | undefined;
+      let badByte = -1;
+      let chars = 0;
+      let mid = false;
+      let tooLong = false;
+      let unterminated = false;
+      if (pend) {
+        ({ line, fields, extra, err, badByte, chars, mid, tooLong } = pend);
+        if (pend.open && tooLong) {
+          // Only the closing quote matters now; the newlines skipped still count for the lines after.
+          const r = closeQuote(text, pend);
+          extra += countNewlines(text, 0, r < 0 ? len : r);
+          if (r < 0) {
+            if (!final) {
+              this.pend = { ...pend, extra };
+              this.keep = len;
+              break;
+            }
+            unterminated = true;
+            pos = len;
+          } else {
+            pos = r;
+            mid = true;
+          }
+        }
+        pend = undefined;
+      } else {
+        if (pos >= len) break;
+        const c = text.charCodeAt(pos);
+        if (c === LF) {
+          pos++;
+          line++;
+          continue;
+        }
+        if (c === CR) {
+          if (pos + 1 >= len) {
+            if (!final) {
+              this.keep = pos; // "\r" then maybe "\n": an empty line, or not
+              break;
+            }
+            pos++; // a lone "\r" ends the file
+            continue;
+          }
+          if (text.charCodeAt(pos + 1) === LF) {
+            pos += 2;
+            line++;
+            continue;
+          }
+        }
+        fields = [];
+        recStart = pos;
+      }
+
+      let endNl = 0;
+      let cut = -1;
+      let open = false;
+      let pendingQ = false;
+      if (!unterminated)
+        for (;;) {
+          if (!mid && text.charCodeAt(pos) === QUOTE) {
+            let q = text.indexOf('"', pos + 1);
+            let doubled = false;
+            while (q >= 0 && text.charCodeAt(q + 1) === QUOTE) {
+              q = text.indexOf('"', q + 2);
+              doubled = true;
+            }
+            if (q < 0) {
+              if (!final) {
+                cut = pos;
+                open = true;
+                break;
+              }
+              unterminated = true;
+              extra += countNewlines(text, pos, len);
+              pos = len;
+              break;
+            }
+            if (!final) {
+              // What follows the closing quote decides: it must be in the text.
+              if (q + 1 >= len) {
+                cut = pos;
+                open = pendingQ = true;
+                break;
+              }
+              if (q + 2 >= len && text.charCodeAt(q + 1) === CR) {
+                cut = pos;
+                break;
+              }
+            }
+            if (nn < pos) nn = found(text.indexOf('\n', pos));
+            while (nn < q) {
+              extra++;
+              nn = found(text.indexOf('\n', nn + 1));
+            }
+            const v = text.slice(pos + 1, q);
+            fields.push(doubled ? v.replaceAll('""', '"') : v);
+            pos = q + 1;
+            const c = text.charCodeAt(pos);
+            if (c === D) {
+              pos++;
+              continue;
+            }
+            if (c === LF) {
+              pos++;
+              endNl = 1;
+              break;
+            }
+            if (c === CR && text.charCodeAt(pos + 1) === LF) {
+              pos += 2;
+              endNl = 1;
+              break;
+            }
+            if (pos >= len || (c === CR && pos + 1 >= len)) {
+              pos = len; // the end of the file ends the record
+              break;
+            }
+            // Text after the closing quote: the record is malformed; read on to the end of this field.
+            err ??= `text after the closing quote of field ${fields.length}`;
+            mid = true;
+            continue;
+          }
+
+          const wasMid = mid;
+          mid = false;
+          if (nd < pos) nd = found(text.indexOf(delim, pos));
+          if (nn < pos) nn = found(text.indexOf('\n', pos));
+          if (nd < nn) {
+            if (nq < pos) nq = found(text.indexOf('"', pos));
+            if (nq < nd) err ??= strayQuote(fields.length + 1);
+            fields.push(text.slice(pos, nd));
+            pos = nd + 1;
+            continue;
+          }
+          let end = nn;
+          if (nn === NONE) {
+            if (!final) {
+              cut = pos;
+              mid = wasMid;
+              break;
+            }
+            end = len;
+          }
+          if (nq < pos) nq = found(text.indexOf('"', pos));
+          if (nq < end) err ??= strayQuote(fields.length + 1);
+          fields.push(text.slice(pos, end > pos && text.charCodeAt(end - 1) === CR ? end - 1 : end));
+          if (end < len) {
+            pos = end + 1;
+            endNl = 1;
+          } else pos = len;
+          break;
+        }
+
+      if (nb < (cut >= 0 ? cut : pos)) {
+        if (badByte < 0) badByte = bad[bi].byte;
+        const to = cut >= 0 ? cut : pos;
+        while (bi < bad.length && bad[bi].at < to) bi++;
+        nb = bi < bad.length ? bad[bi].at : NONE;
+      }
+
+      if (cut >= 0) {
+        chars += cut - recStart;
+        const pending: Pending = { line, fields, extra, chars, err, badByte, mid, open, pendingQ, tooLong };
+        if (tooLong || chars + len - cut > limit) {
+          // Too long to be a record: keep reading it to find where it ends, but no longer keep it.
+          pending.tooLong = true;
+          pending.fields = [];
+          pending.extra += countNewlines(text, cut, len);
+          if (!open && cut < len) pending.mid = true;
+          this.keep = len;
+        } else this.keep = cut;
+        this.pend = pending;
+        break;
+      }
+
+      const recLine = line;
+      line += extra + endNl;
+      this.mark(pos, line);
+      const message = unterminated
+        ? 'unterminated quoted field'
+        : tooLong || chars + pos - recStart > limit
+          ? `record longer than ${limit} characters (is a quoted field not closed?)`
+          : badByte >= 0
+            ? invalidUtf8Message(badByte)
+            : err;
+      if (message === undefined) this.onRecord({ line: recLine, fields });
+      else this.onProblem({ line: recLine, message });
+    }
+    this.line = line;
+  }
+}
+
+function found(i: number): number {
+  return i < 0 ? NONE : i;
+}
+
+function strayQuote(field: number): string {
+  return `a quote inside unquoted field ${field} (quote the whole field and double the quotes inside)`;
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * Scan new text of an open quoted field for its closing quote: the index just after it, or -1 (pend.pendingQ
+ * then tells whether the text ended on a quote that the next character may double).
+ */
+function closeQuote(t: string, pend: Pending): number {
+  let i = 0;
+  if (pend.pendingQ) {
+    if (t.length === 0) return -1;
+    pend.pendingQ = false;
+    if (t.charCodeAt(0) !== QUOTE) return 0;
+    i = 1;
+  }
+  for (;;) {
+    const q = t.indexOf('"', i);
+    if (q < 0) return -1;
+    if (q + 1 >= t.length) {
+      pend.pendingQ = true;
+      return -1;
+    }
+    if (t.charCodeAt(q + 1) !== QUOTE) return q + 1;
+    i = q + 2;
+  }
+}

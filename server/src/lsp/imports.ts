@@ -1,0 +1,157 @@
+/**
+ * The import jobs over LSP: bucket preview (a custom request whose listing pages stream as partial results),
+ * content preview of one object, and "Import Now" (a command with cancellable work-done progress). The work is
+ * the engine's and the node side's, exactly what the CLI runs.
+ */
+import { ResponseError, ErrorCodes, LSPErrorCodes, type CancellationToken, type Connection, type ResultProgressReporter, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import type { Project } from '../engine';
+import { previewBucket, previewObject, type ContentPreview, type PreviewEntry } from '../engine/import/preview';
+import { runImport, stateIdOf, type ImportReport } from '../engine/import/run';
+import { parseShard, type Shard } from '../engine/import/select';
+import type { ImportPipeline } from '../node/import/pipeline';
+import { Requests, type ImportRunOptions, type PreviewBucketParams, type PreviewBucketResult, type PreviewObjectParams } from '../protocol';
+import { uriToPath } from './uri';
+
+/**
+ * The AWS SDK's S3 client and SQLite (WebAssembly) load on the first import job, not at server start:
+ * start-up to first diagnostics is measured and should not pay for them.
+ */
+const node = () =>
+  Promise.all([import('../node/import/pipeline'), import('../node/import/connect'), import('../node/aws/errors')]).then(([pipeline, connect, errors]) => ({
+    ...pipeline,
+    ...connect,
+    ...errors,
+  }));
+
+export interface JobProgress {
+  report(percent: number | undefined, message: string): void;
+  readonly cancelled: boolean;
+  done(): void;
+}
+
+/** Throttled to one report per 100 ms, like every other job. */
+function throttled(p: JobProgress): (percent: number | undefined, message: string) => void {
+  let last = 0;
+  return (percent, message) => {
+    const now = Date.now();
+    if (now - last < 100) return;
+    last = now;
+    p.report(percent, message);
+  };
+}
+
+export function registerImportRequests(connection: Connection, project: Project, startProgress: (title: string, workDone?: WorkDoneProgressReporter) => Promise<JobProgress>): { importNow(uri: unknown, options: unknown, token: CancellationToken): Promise<ImportReport> } {
+  const pipelineOf = async (uri: unknown, what: string): Promise<ImportPipeline> => {
+    if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${what} takes the URI of a stripe-import pipeline file.`);
+    const { loadImportPipeline } = await node();
+    try {
+      return loadImportPipeline(uriToPath(uri), project);
+    } catch (e) {
+      throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
+    }
+  };
+  const shardOf = (s: unknown): Shard | undefined => {
+    if (s === undefined || s === '') return undefined;
+    const shard = typeof s === 'string' ? parseShard(s) : undefined;
+    if (!shard) throw new ResponseError(ErrorCodes.InvalidParams, `shard must be I/N with 1 ≤ I ≤ N (got ${JSON.stringify(s)})`);
+    return shard;
+  };
+  const dateOf = (s: unknown): Date | undefined => {
+    if (s === undefined || s === '') return undefined;
+    const t = typeof s === 'string' ? Date.parse(s) : NaN;
+    if (Number.isNaN(t)) throw new ResponseError(ErrorCodes.InvalidParams, `since must be an ISO 8601 date (got ${JSON.stringify(s)})`);
+    return new Date(t);
+  };
+
+  connection.onRequest(Requests.previewBucket, async (params: PreviewBucketParams, token: CancellationToken, workDone: WorkDoneProgressReporter, partial?: ResultProgressReporter<PreviewBucketResult>): Promise<PreviewBucketResult> => {
+    const p = await pipelineOf(params?.uri, 'previewBucket');
+    const { s3For, explainAwsError, openDestination } = await node();
+    const shard = shardOf(params.shard);
+    const since = dateOf(params.since);
+    const progress = await startProgress('Pipewright: listing the bucket', params.workDoneToken !== undefined ? workDone : undefined);
+    const cancel = { get isCancellationRequested() { return token.isCancellationRequested || progress.cancelled; } };
+    const report = throttled(progress);
+    const all: PreviewEntry[] = [];
+    try {
+      const s3 = s3For(p, params);
+      const state = await readState(p, shard, openDestination);
+      const totals = await previewBucket(s3, p.bucket, { folder: p.folder, formats: p.formats, now: new Date(), state, since, full: params.full, shard }, { prefix: params.prefix, glob: params.glob }, (entries, t) => {
+        if (partial) partial.report({ entries, totals: t });
+        else all.push(...entries);
+        report(undefined, `${t.listed.toLocaleString('en-US')} objects listed, ${t.toImport.objects.toLocaleString('en-US')} to import`);
+      }, cancel);
+      if (!totals.complete && cancel.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'The bucket preview was cancelled.');
+      return { entries: partial ? [] : all, totals };
+    } catch (e) {
+      if (e instanceof ResponseError) throw e;
+      throw new ResponseError(ErrorCodes.InternalError, explainAwsError(e, { operation: 's3:ListBucket', bucket: p.bucket, region: params.region ?? p.region }));
+    } finally {
+      progress.done();
+    }
+  });
+
+  connection.onRequest(Requests.previewObject, async (params: PreviewObjectParams, token: CancellationToken): Promise<ContentPreview> => {
+    const p = await pipelineOf(params?.uri, 'previewObject');
+    const { s3For, explainAwsError } = await node();
+    if (typeof params.key !== 'string' || !params.key) throw new ResponseError(ErrorCodes.InvalidParams, 'previewObject needs the key of an object.');
+    const abort = new AbortController();
+    const stop = token.onCancellationRequested(() => abort.abort());
+    try {
+      return await previewObject(s3For(p, params), p.bucket, params.key, p.template, { maxRows: params.rows, signal: abort.signal });
+    } catch (e) {
+      if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'The object preview was cancelled.');
+      throw new ResponseError(ErrorCodes.InternalError, explainAwsError(e, { operation: 's3:GetObject', bucket: p.bucket, key: params.key, region: params.region ?? p.region }));
+    } finally {
+      stop.dispose();
+    }
+  });
+
+  return {
+    async importNow(uri, options, token) {
+      const p = await pipelineOf(uri, 'importNow');
+      const { s3For, explainAwsError, openDestination } = await node();
+      const o = (options ?? {}) as ImportRunOptions;
+      const shard = shardOf(o.shard);
+      const since = dateOf(o.since);
+      let destination;
+      try {
+        destination = openDestination(p, { readOnly: o.dryRun });
+      } catch (e) {
+        throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
+      }
+      const progress = await startProgress(`Pipewright: importing ${p.name}`);
+      const cancel = { get isCancellationRequested() { return token.isCancellationRequested || progress.cancelled; } };
+      const report = throttled(progress);
+      try {
+        return await runImport({ bucket: p.bucket, folder: p.folder, formats: p.formats }, p.template, stateIdOf(p.name, shard), {
+          s3: s3For(p, o),
+          destination,
+          token: cancel,
+          progress: (x) =>
+            x.phase === 'listing'
+              ? report(undefined, `listing: ${x.listed.toLocaleString('en-US')} objects`)
+              : report(x.bytesTotal ? Math.round((100 * x.bytesDone) / x.bytesTotal) : undefined, `${x.objectsDone}/${x.selected} files, ${x.records.toLocaleString('en-US')} records${x.current ? ` — ${x.current.slice(x.current.lastIndexOf('/') + 1)}` : ''}`),
+        }, { since, full: o.full, shard, dryRun: o.dryRun });
+      } catch (e) {
+        throw new ResponseError(ErrorCodes.InternalError, `${explainAwsError(e, { operation: 's3:GetObject', bucket: p.bucket, region: o.region ?? p.region })} What was committed is kept: run the import again to resume.`);
+      } finally {
+        await destination.close().catch(() => undefined);
+        progress.done();
+      }
+    },
+  };
+}
+
+async function readState(p: ImportPipeline, shard: Shard | undefined, openDestination: typeof import('../node/import/pipeline').openDestination) {
+  if (p.destination.type === 'stripe') return undefined;
+  try {
+    const d = openDestination(p, { readOnly: true });
+    try {
+      return await d.loadState(stateIdOf(p.name, shard));
+    } finally {
+      await d.close();
+    }
+  } catch {
+    return undefined;
+  }
+}
