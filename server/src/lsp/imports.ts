@@ -3,7 +3,7 @@
  * content preview of one object, and "Import Now" (a command with cancellable work-done progress). The work is
  * the engine's and the node side's, exactly what the CLI runs.
  */
-import { ResponseError, ErrorCodes, LSPErrorCodes, type CancellationToken, type Connection, type ResultProgressReporter, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
+import { ResponseError, ErrorCodes, LSPErrorCodes, ProgressType, WorkDoneProgress, type CancellationToken, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import type { Project } from '../engine';
 import { previewBucket, previewObject, type ContentPreview, type PreviewEntry } from '../engine/import/preview';
 import { runImport, stateIdOf, type ImportReport } from '../engine/import/run';
@@ -63,12 +63,16 @@ export function registerImportRequests(connection: Connection, project: Project,
     return new Date(t);
   };
 
-  connection.onRequest(Requests.previewBucket, async (params: PreviewBucketParams, token: CancellationToken, workDone: WorkDoneProgressReporter, partial?: ResultProgressReporter<PreviewBucketResult>): Promise<PreviewBucketResult> => {
+  // A custom request gets (params, token) only: the partial-result and work-done tokens it carries are honoured here.
+  connection.onRequest(Requests.previewBucket, async (params: PreviewBucketParams, token: CancellationToken): Promise<PreviewBucketResult> => {
+    const partialToken = params?.partialResultToken;
+    const partial = partialToken !== undefined ? { report: (v: PreviewBucketResult) => void connection.sendProgress(new ProgressType<PreviewBucketResult>(), partialToken, v) } : undefined;
+    const workDone = params?.workDoneToken !== undefined ? clientWorkDone(connection, params.workDoneToken) : undefined;
     const p = await pipelineOf(params?.uri, 'previewBucket');
     const { s3For, explainAwsError, openDestination } = await node();
     const shard = shardOf(params.shard);
     const since = dateOf(params.since);
-    const progress = await startProgress('Pipewright: listing the bucket', params.workDoneToken !== undefined ? workDone : undefined);
+    const progress = await startProgress('Pipewright: listing the bucket', workDone);
     const cancel = { get isCancellationRequested() { return token.isCancellationRequested || progress.cancelled; } };
     const report = throttled(progress);
     const all: PreviewEntry[] = [];
@@ -140,6 +144,16 @@ export function registerImportRequests(connection: Connection, project: Project,
       }
     },
   };
+}
+
+/** Work-done progress on a token the client chose (sent with the request). */
+function clientWorkDone(connection: Connection, token: string | number): WorkDoneProgressReporter {
+  const send = (value: unknown) => void connection.sendProgress(WorkDoneProgress.type, token, value as never);
+  return {
+    begin: (title: string, percentage?: number, message?: string, cancellable?: boolean) => send({ kind: 'begin', title, percentage, message, cancellable }),
+    report: (a: number | string, b?: string) => send(typeof a === 'number' ? { kind: 'report', percentage: a, message: b } : { kind: 'report', message: a }),
+    done: () => send({ kind: 'end' }),
+  } as WorkDoneProgressReporter;
 }
 
 async function readState(p: ImportPipeline, shard: Shard | undefined, openDestination: typeof import('../node/import/pipeline').openDestination) {

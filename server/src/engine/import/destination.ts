@@ -21,17 +21,16 @@ export interface Batch {
   stateId: string;
   /** Stripe object of the template (the table). */
   target: string;
-  /** The S3 key the records come from. */
-  source: string;
+  /** Each record carries the S3 key it comes from (`source`). */
   records: MappedRecord[];
   problems: ImportProblem[];
   /**
-   * The state after this batch. `state.run.done` / `modified` grow by one object at a time (`finished`):
+   * The state after this batch. `state.run.done` / `modified` grow a few objects at a time (`finished`):
    * a destination stores those entries incrementally rather than rewriting them on every commit.
    */
   state: SyncState;
-  /** The object this batch finishes, if any (its entry is already in state.run.done). */
-  finished?: FinishedObject;
+  /** The objects this batch finishes (their entries are already in state.run.done). */
+  finished: FinishedObject[];
 }
 
 export interface FinishedObject {

@@ -32,6 +32,8 @@ export interface MappedRecord {
   /** Stripe field path → value (string, integer, boolean; timestamps as Unix seconds). Empty optional values are null. */
   fields: Record<string, string | number | boolean | null>;
   line: number;
+  /** The S3 key the record comes from (set by the run). */
+  source?: string;
 }
 
 export interface FieldError {

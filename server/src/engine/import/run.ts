@@ -13,6 +13,9 @@ import { decide, type SelectOptions, type Shard, type VerdictKind } from './sele
 import { completeRun, emptyState, type PartialObject, type SyncState } from './state';
 import { ObjectChangedError, type S3Access, type S3Object } from './types';
 
+/** A batch smaller than batchSize is committed after this long, so a killed run loses little work. */
+const COMMIT_INTERVAL_MS = 1_000;
+
 export interface ImportSource {
   bucket: string;
   /** '' or a folder ending in '/'. */
@@ -29,7 +32,7 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Problems in one object past which the object is rejected (default 100). */
   maxProblemsPerObject?: number;
-  /** Records per committed batch (default 5,000). */
+  /** Records per committed batch (default 5,000); a batch is also committed once a second has passed. */
   batchSize?: number;
   /** Problems kept in the report (all of them go to the destination; default 200). */
   reportProblems?: number;
@@ -141,12 +144,21 @@ export async function runImport(source: ImportSource, template: Template, stateI
   progress.phase = 'importing';
   tell();
 
-  /** The object finished by the next commit (the destination stores run.done incrementally). */
-  let finished: FinishedObject | undefined;
-  const commit = async (target: string, src: string, records: MappedRecord[], problems: ImportProblem[]) => {
-    const f = finished;
-    finished = undefined;
-    if (!options.dryRun) await destination.commit({ stateId, target, source: src, records, problems, state, finished: f });
+  // Records, problems and finished objects wait here until a batch is due: committing after every small
+  // object would cost a transaction (and a sync to disk) per file.
+  const pending = { records: [] as MappedRecord[], problems: [] as ImportProblem[], finished: [] as FinishedObject[] };
+  let lastCommit = Date.now();
+  const due = () => pending.records.length + pending.problems.length >= batchSize || Date.now() - lastCommit >= COMMIT_INTERVAL_MS;
+  const commitNow = async (partial: PartialObject | undefined) => {
+    state.run!.partial = partial;
+    const batch = { stateId, target: template.object, records: pending.records, problems: pending.problems, finished: pending.finished, state };
+    report.records += pending.records.length;
+    progress.records += pending.records.length;
+    pending.records = [];
+    pending.problems = [];
+    pending.finished = [];
+    lastCommit = Date.now();
+    if (!options.dryRun) await destination.commit(batch);
   };
 
   for (const o of selected) {
@@ -163,10 +175,19 @@ export async function runImport(source: ImportSource, template: Template, stateI
     if (report.cancelled) break;
   }
 
-  if (!report.cancelled && !options.dryRun) {
+  if (report.cancelled) {
+    if (pending.records.length || pending.problems.length || pending.finished.length) await commitNow(undefined);
+  } else {
+    // The last batch and the completed state in one transaction: "complete" is never written without every record.
+    const finished = state.run!;
     state = completeRun(state, now());
-    await destination.commit({ stateId, target: template.object, source: '', records: [], problems: [], state });
-    report.watermark = state.watermark;
+    const batch = { stateId, target: template.object, records: pending.records, problems: pending.problems, finished: pending.finished, state };
+    report.records += pending.records.length;
+    progress.records += pending.records.length;
+    if (!options.dryRun) {
+      await destination.commit(batch);
+      report.watermark = state.watermark;
+    } else state = { ...state, run: finished };
   }
   return report;
 
@@ -178,8 +199,6 @@ export async function runImport(source: ImportSource, template: Template, stateI
     const headerExpected = (format === 'csv' || format === 'tsv') && template.header !== false;
     let needHeader = headerExpected && !resume;
     if (resume?.header) mapper.useHeader(resume.header);
-    let records: MappedRecord[] = [];
-    let problems: ImportProblem[] = [];
     let objectProblems = resume?.problems ?? 0;
     let objectRecords = resume?.records ?? 0;
     let rejected: string | undefined;
@@ -188,7 +207,7 @@ export async function runImport(source: ImportSource, template: Template, stateI
     const fieldErrors: FieldError[] = [];
 
     const problem = (p: ImportProblem) => {
-      problems.push(p);
+      pending.problems.push(p);
       objectProblems++;
       report.problems++;
       progress.problems++;
@@ -209,7 +228,11 @@ export async function runImport(source: ImportSource, template: Template, stateI
           for (const e of fieldErrors) problem({ object: o.key, line: e.line, column: e.column, value: e.value, message: e.message });
           fieldErrors.length = 0;
         }
-        if (m) records.push(m);
+        if (m) {
+          m.source = o.key;
+          pending.records.push(m);
+          objectRecords++;
+        }
       },
       (p) => {
         if (rejected) return;
@@ -220,18 +243,7 @@ export async function runImport(source: ImportSource, template: Template, stateI
         }
       },
     );
-    const partial = (): PartialObject => ({ key: o.key, etag: o.etag, checkpoint: reader.checkpoint(), header: mapper.header(), problems: objectProblems, records: objectRecords + records.length });
-    const flush = async (p: PartialObject | undefined) => {
-      objectRecords += records.length;
-      report.records += records.length;
-      progress.records += records.length;
-      state.run!.partial = p;
-      const r = records;
-      const q = problems;
-      records = [];
-      problems = [];
-      await commit(template.object, o.key, r, q);
-    };
+    const partial = (): PartialObject => ({ key: o.key, etag: o.etag, checkpoint: reader.checkpoint(), header: mapper.header(), problems: objectProblems, records: objectRecords });
 
     try {
       for await (const chunk of s3.read(source.bucket, o.key, { etag: o.etag, start: resume?.checkpoint.offset ?? 0, signal: abort.signal })) {
@@ -240,12 +252,12 @@ export async function runImport(source: ImportSource, template: Template, stateI
         progress.bytesDone += chunk.length;
         if (!rejected && objectProblems > maxProblems) rejected = `more than ${maxProblems} problems`;
         if (rejected) break;
-        if (records.length + problems.length >= batchSize) {
-          await flush(partial());
+        if (due()) {
+          await commitNow(partial());
           tell();
         }
         if (token?.isCancellationRequested) {
-          await flush(partial());
+          await commitNow(partial());
           report.cancelled = true;
           return { key: o.key, status: 'imported', records: objectRecords, problems: objectProblems, resumedAtLine: resume?.checkpoint.line };
         }
@@ -254,18 +266,19 @@ export async function runImport(source: ImportSource, template: Template, stateI
     } catch (e) {
       if (!(e instanceof ObjectChangedError)) {
         // Keep what was read so far: a rerun resumes from here.
-        await flush(partial()).catch(() => undefined);
+        await commitNow(partial()).catch(() => undefined);
         throw e;
       }
-      await flush(undefined);
+      // Read again from the start next time (its new ETag does not match this checkpoint).
+      await commitNow(undefined);
       return { key: o.key, status: 'changed-during-read', records: objectRecords, problems: objectProblems, reason: e.message };
     }
-    if (rejected && !rejectionReported) problem({ object: o.key, line: reader.checkpoint().line, message: `object rejected: ${rejected}; ${objectRecords + records.length} records before that were imported` });
+    if (rejected && !rejectionReported) problem({ object: o.key, line: reader.checkpoint().line, message: `object rejected: ${rejected}; ${objectRecords} records before that were imported` });
     // Mutated in place: copying these maps per object would make a run over 50,000 objects quadratic.
     state.run!.done[o.key] = o.etag;
     state.run!.modified[o.key] = o.lastModified.toISOString();
-    finished = { key: o.key, etag: o.etag, lastModified: o.lastModified.toISOString() };
-    await flush(undefined);
+    pending.finished.push({ key: o.key, etag: o.etag, lastModified: o.lastModified.toISOString() });
+    if (due()) await commitNow(undefined);
     tell();
     return { key: o.key, status: rejected ? 'rejected' : 'imported', records: objectRecords, problems: objectProblems, reason: rejected, resumedAtLine: resume?.checkpoint.line };
   }

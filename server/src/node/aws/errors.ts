@@ -25,6 +25,8 @@ export interface AwsErrorContext {
   endpoint?: string;
   /** Where the bucket name comes from, for "check the name in …" (default: the pipeline's "bucket"). */
   config?: string;
+  /** The AWS profile named by the configuration (--profile, the setting, the pipeline), if any. */
+  profile?: string;
 }
 
 const BUCKET_ACTIONS = new Set(['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads', 's3:ListBucketVersions']);
@@ -63,7 +65,10 @@ export function explainAwsError(err: unknown, context: AwsErrorContext): string 
   return explain(err, { ...context, endpoint: context.endpoint ? safeEndpoint(context.endpoint) : undefined });
 }
 
-function explain(err: unknown, ctx: AwsErrorContext): string {
+/** The context, plus the resource named when it is not the bucket or object (the role of sts:AssumeRole). */
+type Context = AwsErrorContext & { resource?: string };
+
+function explain(err: unknown, ctx: Context): string {
   if (err instanceof ObjectChangedError) return err.message;
   if (err instanceof AssumeRoleError) return explainAssumeRole(err, ctx);
   if (err instanceof ReadInterruptedError) {
@@ -104,6 +109,9 @@ function explain(err: unknown, ctx: AwsErrorContext): string {
   }
   if (code === 'InvalidBucketName') return `"${ctx.bucket}" is not a valid S3 bucket name (check the name in ${where})`;
 
+  if (code === 'RequestTimeTooSkewed' || (code === 'RequestExpired' && /skew|clock/i.test(message))) {
+    return `${code} on ${on}: this machine's clock is too far from AWS's time — set the system clock (NTP) and run again`;
+  }
   if ((code && ACCESS_DENIED.has(code)) || (status === 403 && !(code && (BAD_KEY.has(code) || EXPIRED.has(code) || code === 'SignatureDoesNotMatch')))) {
     const kms = /kms/i.test(message) ? ` — the object is encrypted with a KMS key: also allow kms:Decrypt on that key` : '';
     return (
@@ -126,33 +134,41 @@ function explain(err: unknown, ctx: AwsErrorContext): string {
   if ((code && EXPIRED.has(code)) || /token (has|is) expired|expired token|sso session .* expired/i.test(message)) {
     return (
       `${code && EXPIRED.has(code) ? code : 'ExpiredToken'} on ${on}: the session credentials have expired — for an SSO profile run ` +
-      `"aws sso login --profile <profile>"; otherwise get new credentials (${CREDENTIAL_SETTINGS})`
+      `"aws sso login --profile ${ctx.profile ?? '<profile>'}"; otherwise get new credentials (${CREDENTIAL_SETTINGS})`
     );
   }
   if (code === 'CredentialsProviderError' || code === 'TokenProviderError' || /could not load credentials|unable to load credentials/i.test(message)) {
-    return (
-      `no AWS credentials for ${on}: set ${CREDENTIAL_SETTINGS}; for an SSO profile run "aws sso login --profile <profile>"` +
-      (/profile/i.test(message) && /not found|could not resolve/i.test(message) ? ' (the profile named is not in ~/.aws/config or ~/.aws/credentials)' : '')
-    );
+    if (ctx.profile) {
+      return (
+        `no AWS credentials for ${on} from profile "${ctx.profile}": check that it is in ~/.aws/config or ~/.aws/credentials ` +
+        `(AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE) — for an SSO profile run "aws sso login --profile ${ctx.profile}" — or set ` +
+        `another profile (--profile or the pipewright.aws.profile setting)`
+      );
+    }
+    return `no AWS credentials for ${on}: set ${CREDENTIAL_SETTINGS}; for an SSO profile run "aws sso login --profile <profile>"`;
   }
 
   // S3 kept failing: the retry strategy used all its attempts (or the error is not retryable at all).
+  const service = ctx.operation.startsWith('sts:') ? 'STS' : 'S3';
   const attempts = e.$metadata?.attempts;
   const tries = attempts && attempts > 1 ? ` ${attempts} times in a row` : '';
   if ((code && THROTTLED.has(code)) || status === 429 || status === 503) {
     return (
-      `S3 kept answering ${status ?? 503} ${code ?? 'SlowDown'} to ${on}${tries}: it is throttling requests to this bucket — run again ` +
+      `${service} kept answering ${status ?? 503} ${code ?? 'SlowDown'} to ${on}${tries}: it is throttling ${service === 'S3' ? 'requests to this bucket' : 'these calls'} — run again ` +
       `later, or with fewer parallel reads`
     );
   }
   if (status !== undefined && status >= 500) {
     return (
-      `S3 kept answering ${status} ${code ?? 'error'} to ${on}${tries}: a problem on ${ctx.endpoint ? `the server at ${ctx.endpoint}` : "S3's side"} — ` +
+      `${service} kept answering ${status} ${code ?? 'error'} to ${on}${tries}: a problem on ${ctx.endpoint ? `the server at ${ctx.endpoint}` : `${service}'s side`} — ` +
       `run again later`
     );
   }
 
   // Network.
+  const endpointSettings = ctx.operation.startsWith('sts:')
+    ? '--endpoint, the pipewright.s3.endpoint setting, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL'
+    : ENDPOINT_SETTINGS;
   const found = networkTarget(e);
   const target = ctx.endpoint ?? (found && redact(found)) ?? 'the S3 endpoint';
   if (code && UNREACHABLE.has(code)) {
@@ -162,23 +178,23 @@ function explain(err: unknown, ctx: AwsErrorContext): string {
         : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
           ? 'that host name does not resolve (check its spelling, DNS, VPN)'
           : 'no route to it (check the network, VPN)';
-    return `could not connect to ${target} for ${on} (${code}): ${why}; check the endpoint setting (${ENDPOINT_SETTINGS}; none: AWS itself)`;
+    return `could not connect to ${target} for ${on} (${code}): ${why}; check the endpoint setting (${endpointSettings}; none: AWS itself)`;
   }
   if (code && NO_ANSWER.has(code)) {
-    return `no answer from ${target} for ${on}${tries} (${code}): check the network (VPN, proxy, firewall) and the endpoint setting (${ENDPOINT_SETTINGS}), then run again`;
+    return `no answer from ${target} for ${on}${tries} (${code}): check the network (VPN, proxy, firewall) and the endpoint setting (${endpointSettings}), then run again`;
   }
   if ((code && TLS.test(code)) || /certificate/i.test(message)) {
-    return `TLS failed with ${target} for ${on} (${code ?? 'certificate'}): its certificate is not trusted — check the endpoint setting (${ENDPOINT_SETTINGS}), or NODE_EXTRA_CA_CERTS for a corporate proxy`;
+    return `TLS failed with ${target} for ${on} (${code ?? 'certificate'}): its certificate is not trusted — check the endpoint setting (${endpointSettings}), or NODE_EXTRA_CA_CERTS for a corporate proxy`;
   }
 
   // An HTTP answer that is not an S3 error (a web server, not S3).
   if (status !== undefined && e.Code === undefined && (message === 'Unknown' || message === '' || /deseriali[sz]|unexpected|expected/i.test(message))) {
-    return `${target} answered HTTP ${status} to ${on}, which is not an S3 answer — check the endpoint setting (${ENDPOINT_SETTINGS}; none: AWS itself)`;
+    return `${target} answered HTTP ${status} to ${on}, which is not an S3 answer — check the endpoint setting (${endpointSettings}; none: AWS itself)`;
   }
   return `${code ?? 'Error'} on ${on}: ${message || 'no details'}`;
 }
 
-function explainAssumeRole(err: AssumeRoleError, ctx: AwsErrorContext): string {
+function explainAssumeRole(err: AssumeRoleError, ctx: Context): string {
   const cause = err.cause;
   const e = (typeof cause === 'object' && cause !== null ? cause : {}) as ErrorShape;
   const code = errorCode(e);
@@ -193,13 +209,13 @@ function explainAssumeRole(err: AssumeRoleError, ctx: AwsErrorContext): string {
     return `role ${role} does not exist or cannot be assumed (check "roleArn" in the pipeline)`;
   }
   // Base credentials, network, expiry…: explain the cause as a call to sts:AssumeRole.
-  const inner = explain(cause, { ...ctx, operation: 'sts:AssumeRole', bucket: ctx.bucket });
+  const inner = explain(cause, { ...ctx, operation: 'sts:AssumeRole', resource: role });
   return `could not assume role ${role} (for ${ctx.operation} on s3://${ctx.bucket}${ctx.key ? `/${ctx.key}` : ''}): ${inner}`;
 }
 
-function resourceOf(ctx: AwsErrorContext): string {
+function resourceOf(ctx: Context): string {
+  if (ctx.resource) return ctx.resource;
   const partition = !ctx.region ? 'aws' : ctx.region.startsWith('cn-') ? 'aws-cn' : ctx.region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-  if (ctx.operation === 'sts:AssumeRole') return `role (sts:AssumeRole)`;
   if (BUCKET_ACTIONS.has(ctx.operation)) return `arn:${partition}:s3:::${ctx.bucket}`;
   return `arn:${partition}:s3:::${ctx.bucket}/${ctx.key ?? '*'}`;
 }
@@ -265,7 +281,7 @@ function redact(text: string): string {
   return redactSecrets(
     text
       .replace(/(X-Amz-(?:Signature|Credential|Security-Token))=[^&\s"']+/gi, '$1=<redacted>')
-      .replace(/\b(Credential|Signature|SignedHeaders)=[^,\s"']+/g, '$1=<redacted>')
+      .replace(/(?<![-\w])(Credential|Signature|SignedHeaders)=(?!<redacted>)[^,\s"'&]+/g, '$1=<redacted>')
       .replace(/\b(Authorization:\s*)[^\n]+/gi, '$1<redacted>'),
   );
 }

@@ -26,8 +26,13 @@
  * A bucket in another region answers 301 PermanentRedirect; that is reported by explainAwsError (errors.ts) with
  * the region to set, not followed silently (every call would pay a redirect).
  *
- * Retries: retry.ts (exponential backoff with full jitter, 8 attempts, no retry quota). A body that breaks
- * mid-download is not retried by the SDK: `read` resumes it itself with a Range request (see below).
+ * Retries: retry.ts (exponential backoff with full jitter, 8 attempts, no retry quota), for S3 and STS calls alike.
+ * A body that breaks mid-download is not retried by the SDK: `read` resumes it itself (see s3Access below).
+ *
+ * Timeouts: connecting 5 s (`connectionTimeoutMs`); waiting for the answer's headers, and any silence of the socket
+ * afterwards (a stalled body), 30 s (`requestTimeoutMs`) — then the call fails with TimeoutError and is retried. (In
+ * the pinned SDK `requestTimeout` alone only logs a warning; this file also sets `throwOnRequestTimeout` and
+ * `socketTimeout`. createIamClient in clients.ts does not, and keeps the SDK's behaviour.)
  */
 import {
   GetObjectCommand,
@@ -136,6 +141,16 @@ function configuredEndpointFromEnvironment(): string | undefined {
 
 // ---------------------------------------------------------------------------------------------------------------
 // S3Access
+//
+// listPage: one ListObjectsV2 call (MaxKeys 1000), keys in S3's order, ETags without their quotes.
+//
+// read: GetObject from `start` (Range: bytes=<start>-) with If-Match on the ETag (the caller's, else the one of the
+// first answer, so that every resumed range comes from the same version of the object). When the body breaks —
+// an error of the stream (connection reset), fewer bytes than Content-Length / Content-Range announced, or no data
+// for `idleTimeoutMs` — it issues a new GetObject from the next byte, after a backoff, and carries on: the caller
+// sees each byte of the object exactly once. 412 Precondition Failed (the ETag changed) is an ObjectChangedError;
+// 416 for a start equal to the object's size reads nothing. An aborted signal stops the call or the body at once
+// with an AbortError. A caller that stops iterating early frees the connection.
 
 export interface S3AccessOptions {
   /**

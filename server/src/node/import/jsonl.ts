@@ -18,7 +18,7 @@ import { releaseWriterLock, takeWriterLock } from './lock';
 interface JournalLine {
   lengths: Record<string, number>;
   state: SyncState;
-  finished?: FinishedObject;
+  finished?: FinishedObject[];
 }
 
 const PROBLEMS = 'problems.jsonl';
@@ -74,8 +74,8 @@ export function openJsonlDestination(dir: string, options: { readOnly?: boolean 
       if (state.run) {
         // The objects finished since the run began: every journal line after the last completed state.
         for (let i = lines.length - 1; i >= 0 && lines[i].state.run; i--) {
-          const f = lines[i].finished;
-          if (f && !(f.key in state.run.done)) {
+          for (const f of lines[i].finished ?? []) {
+            if (f.key in state.run.done) continue;
             state.run.done[f.key] = f.etag;
             state.run.modified[f.key] = f.lastModified;
           }
@@ -90,7 +90,7 @@ export function openJsonlDestination(dir: string, options: { readOnly?: boolean 
       const lengths: Record<string, number> = { ...(j.lines[j.lines.length - 1]?.lengths ?? {}) };
       if (batch.records.length) {
         let text = '';
-        for (const r of batch.records) text += `${JSON.stringify({ key: r.key, fields: r.fields, source: batch.source, line: r.line })}\n`;
+        for (const r of batch.records) text += `${JSON.stringify({ key: r.key, fields: r.fields, source: r.source, line: r.line })}\n`;
         lengths[dataFile] = append(join(dir, dataFile), text);
       } else if (!(dataFile in lengths)) lengths[dataFile] = sizeOf(join(dir, dataFile));
       if (batch.problems.length) {
@@ -99,7 +99,7 @@ export function openJsonlDestination(dir: string, options: { readOnly?: boolean 
         lengths[PROBLEMS] = append(join(dir, PROBLEMS), text);
       }
       const stored: SyncState = batch.state.run ? { ...batch.state, run: { ...batch.state.run, done: {}, modified: {} } } : batch.state;
-      const line: JournalLine = { lengths, state: stored, ...(batch.finished ? { finished: batch.finished } : {}) };
+      const line: JournalLine = { lengths, state: stored, ...(batch.finished.length ? { finished: batch.finished } : {}) };
       if (!batch.state.run) {
         // A completed run: the journal starts again from this one line (written aside, then renamed over).
         writeFileSync(`${j.path}.tmp`, `${JSON.stringify(line)}\n`);

@@ -98,16 +98,16 @@ export function openSqliteDestination(options: SqliteOptions): Destination & { d
         const rows = batch.records;
         let i = 0;
         for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
-          stmt(upsertSql(ROWS_PER_STATEMENT), ROWS_PER_STATEMENT).run(valuesOf(rows, i, ROWS_PER_STATEMENT, fields, batch.source, now));
+          stmt(upsertSql(ROWS_PER_STATEMENT), ROWS_PER_STATEMENT).run(valuesOf(rows, i, ROWS_PER_STATEMENT, fields, now));
         }
         const one = stmt(upsertSql(1), 1);
-        for (; i < rows.length; i++) one.run(valuesOf(rows, i, 1, fields, batch.source, now));
+        for (; i < rows.length; i++) one.run(valuesOf(rows, i, 1, fields, now));
         if (batch.problems.length) {
           const p = stmt('INSERT INTO _pipewright_problems (state_id, run_started_at, object, line, "column", value, message) VALUES (?,?,?,?,?,?,?)', -1);
           for (const x of batch.problems) p.run([batch.stateId, batch.state.run?.startedAt ?? null, x.object, x.line, x.column ?? null, x.value ?? null, x.message]);
         }
-        if (batch.finished) {
-          stmt('INSERT OR REPLACE INTO _pipewright_done (state_id, key, etag, last_modified) VALUES (?,?,?,?)', -2).run([batch.stateId, batch.finished.key, batch.finished.etag, batch.finished.lastModified]);
+        for (const f of batch.finished) {
+          stmt('INSERT OR REPLACE INTO _pipewright_done (state_id, key, etag, last_modified) VALUES (?,?,?,?)', -2).run([batch.stateId, f.key, f.etag, f.lastModified]);
         }
         if (!batch.state.run) db.run('DELETE FROM _pipewright_done WHERE state_id = ?', [batch.stateId]);
         const stored: SyncState = batch.state.run ? { ...batch.state, run: { ...batch.state.run, done: {}, modified: {} } } : batch.state;
@@ -127,7 +127,7 @@ export function openSqliteDestination(options: SqliteOptions): Destination & { d
   };
 }
 
-function valuesOf(rows: Batch['records'], from: number, n: number, fields: string[], source: string, now: string): Array<string | number | null> {
+function valuesOf(rows: Batch['records'], from: number, n: number, fields: string[], now: string): Array<string | number | null> {
   const out: Array<string | number | null> = [];
   for (let r = from; r < from + n; r++) {
     const rec = rows[r];
@@ -136,7 +136,7 @@ function valuesOf(rows: Batch['records'], from: number, n: number, fields: strin
       const v = rec.fields[f];
       out.push(v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
     }
-    out.push(source, rec.line, now);
+    out.push(rec.source ?? null, rec.line, now);
   }
   return out;
 }

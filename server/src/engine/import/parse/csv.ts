@@ -2,14 +2,15 @@
  * CSV and TSV (RFC 4180, with the delimiter of the file): fields may be quoted with `"`, a quote inside is doubled,
  * quoted fields may hold delimiters and newlines, records end with \n or \r\n, empty lines are skipped.
  *
- * Speed: the text of a whole push is scanned with indexOf for the next delimiter, newline and quote, each search
- * cached until the scan passes its result, so every character is looked at by native code about once per kind.
+ * Speed: the byte string of a whole push (see utf8.ts) is scanned with indexOf for the next delimiter, newline and
+ * quote, each search cached until the scan passes its result, so each byte is looked at by native code about once
+ * per kind; a field is one slice, decoded as UTF-8 only when it holds a byte above 0x7f (`na`, cached the same way).
  * A record cut by the end of a push keeps only its current field as text (the fields before are kept parsed),
  * and new text that cannot complete it (no newline, or no closing quote) is only set aside, so a long record
  * costs linear time however the bytes are chunked.
  */
 import type { Checkpoint, ParsedRecord, ParseProblem } from '../types';
-import { invalidUtf8Message, TextReader, type Piece } from './utf8';
+import { invalidUtf8Message, nextHigh, scratchBuffer, TextReader, utf8Of, type Piece } from './utf8';
 
 const LF = 10;
 const CR = 13;
@@ -39,6 +40,8 @@ interface Pending {
 }
 
 export class CsvReader extends TextReader {
+  /** The delimiter as bytes (a byte string): one byte unless it is a non-ASCII character. */
+  private readonly delim: string;
   private readonly delimCode: number;
   private pend: Pending | undefined;
   /** Where the next run starts in win.text: what comes before has been read. */
@@ -48,14 +51,15 @@ export class CsvReader extends TextReader {
   private deferredChars = 0;
 
   constructor(
-    private readonly delim: string,
+    delimiter: string,
     resume: Checkpoint | undefined,
     onRecord: (r: ParsedRecord) => void,
     onProblem: (p: ParseProblem) => void,
     limit: number,
   ) {
     super(resume, onRecord, onProblem, limit);
-    this.delimCode = delim.charCodeAt(0);
+    this.delim = Buffer.from(delimiter, 'utf8').toString('latin1');
+    this.delimCode = this.delim.charCodeAt(0);
   }
 
   protected feed(p: Piece): void {
@@ -82,6 +86,7 @@ export class CsvReader extends TextReader {
     this.keep = len; // unless a record is cut
     const delim = this.delim;
     const D = this.delimCode;
+    const dl = delim.length;
     const limit = this.limit;
     const bad = this.win.bad;
     let bi = 0;
@@ -90,6 +95,8 @@ export class CsvReader extends TextReader {
     let nd = -1;
     let nn = -1;
     let nq = -1;
+    // And the next byte above 0x7f: a field before it needs no UTF-8 decoding.
+    let na = this.win.ascii ? NONE : -1;
     let pos = 0;
     let line = this.line;
     let pend = this.pend;
@@ -160,15 +167,17 @@ export class CsvReader extends TextReader {
         for (;;) {
           if (!mid && text.charCodeAt(pos) === QUOTE) {
             let q = text.indexOf('"', pos + 1);
-            let doubled = false;
-            while (q >= 0 && text.charCodeAt(q + 1) === QUOTE) {
-              q = text.indexOf('"', q + 2);
-              doubled = true;
+            let v: string | undefined;
+            if (q >= 0 && text.charCodeAt(q + 1) === QUOTE) {
+              // Doubled quotes: unescape in one pass (-1: the text ends first; -2: it ends on a lone quote).
+              q = unescapeQuoted(text, pos + 1, final);
+              v = unescaped;
             }
             if (q < 0) {
               if (!final) {
                 cut = pos;
                 open = true;
+                pendingQ = q === -2;
                 break;
               }
               unterminated = true;
@@ -188,17 +197,21 @@ export class CsvReader extends TextReader {
                 break;
               }
             }
+            if (v === undefined) {
+              v = text.slice(pos + 1, q);
+              if (na < pos) na = nextHigh(text, pos, NONE);
+              if (na < q) v = utf8Of(v);
+            }
             if (nn < pos) nn = found(text.indexOf('\n', pos));
             while (nn < q) {
               extra++;
               nn = found(text.indexOf('\n', nn + 1));
             }
-            const v = text.slice(pos + 1, q);
-            fields.push(doubled ? v.replaceAll('""', '"') : v);
+            fields.push(v);
             pos = q + 1;
             const c = text.charCodeAt(pos);
-            if (c === D) {
-              pos++;
+            if (c === D && (dl === 1 || text.startsWith(delim, pos))) {
+              pos += dl;
               continue;
             }
             if (c === LF) {
@@ -228,8 +241,9 @@ export class CsvReader extends TextReader {
           if (nd < nn) {
             if (nq < pos) nq = found(text.indexOf('"', pos));
             if (nq < nd) err ??= strayQuote(fields.length + 1);
-            fields.push(text.slice(pos, nd));
-            pos = nd + 1;
+            if (na < pos) na = nextHigh(text, pos, NONE);
+            fields.push(na < nd ? utf8Of(text.slice(pos, nd)) : text.slice(pos, nd));
+            pos = nd + dl;
             continue;
           }
           let end = nn;
@@ -243,7 +257,9 @@ export class CsvReader extends TextReader {
           }
           if (nq < pos) nq = found(text.indexOf('"', pos));
           if (nq < end) err ??= strayQuote(fields.length + 1);
-          fields.push(text.slice(pos, end > pos && text.charCodeAt(end - 1) === CR ? end - 1 : end));
+          const e = end > pos && text.charCodeAt(end - 1) === CR ? end - 1 : end;
+          if (na < pos) na = nextHigh(text, pos, NONE);
+          fields.push(na < e ? utf8Of(text.slice(pos, e)) : text.slice(pos, e));
           if (end < len) {
             pos = end + 1;
             endNl = 1;
@@ -279,7 +295,7 @@ export class CsvReader extends TextReader {
       const message = unterminated
         ? 'unterminated quoted field'
         : tooLong || chars + pos - recStart > limit
-          ? `record longer than ${limit} characters (is a quoted field not closed?)`
+          ? `record longer than ${limit} bytes (is a quoted field not closed?)`
           : badByte >= 0
             ? invalidUtf8Message(badByte)
             : err;
@@ -288,6 +304,35 @@ export class CsvReader extends TextReader {
     }
     this.line = line;
   }
+}
+
+/** The value unescapeQuoted read. */
+let unescaped = '';
+
+/**
+ * Read a quoted field with doubled quotes, its content starting at `from`, in one pass that copies the bytes to a
+ * buffer (one quote of each pair) and decodes them once: the index of the closing quote, the value in `unescaped`;
+ * -1 when the text ends first, -2 when it ends on a quote that the next text may double.
+ */
+function unescapeQuoted(text: string, from: number, final: boolean): number {
+  const len = text.length;
+  const b = scratchBuffer(len - from);
+  let w = 0;
+  let high = 0;
+  for (let i = from; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      if (i + 1 >= len && !final) return -2;
+      if (text.charCodeAt(i + 1) !== QUOTE) {
+        unescaped = b.toString(high & 0x80 ? 'utf8' : 'latin1', 0, w);
+        return i;
+      }
+      i++;
+    }
+    b[w++] = c;
+    high |= c;
+  }
+  return -1;
 }
 
 function found(i: number): number {

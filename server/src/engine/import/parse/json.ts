@@ -5,7 +5,7 @@
  * its own; an element cut by the end of a push is kept as a list of parts, joined once when it ends.
  */
 import type { Checkpoint, ParsedRecord, ParseProblem } from '../types';
-import { invalidUtf8Message, TextReader, type Piece } from './utf8';
+import { invalidUtf8Message, nextHigh, TextReader, utf8Of, type Piece } from './utf8';
 
 const LF = 10;
 const CR = 13;
@@ -48,6 +48,8 @@ export class JsonArrayReader extends TextReader {
   private escaped = false;
   private parts: string[] = [];
   private partChars = 0;
+  /** A part holds a byte above 0x7f: the element must be decoded as UTF-8. */
+  private partsHigh = false;
   private elemLine = 0;
   private elemBad = -1;
   private tooLong = false;
@@ -74,7 +76,7 @@ export class JsonArrayReader extends TextReader {
         return;
       }
       // A complete last element (its text is in `parts`), then the `]` is missing.
-      this.endElement('', 0, 0, NONE, line, end);
+      this.endElement('', 0, 0, NONE, false, line, end);
     }
     if (this.at === At.First || this.at === At.Next || this.at === At.Separator) {
       this.onProblem({ line, message: 'the file ends before the closing ] of the array' });
@@ -82,21 +84,26 @@ export class JsonArrayReader extends TextReader {
     this.at = At.Stop;
   }
 
-  /** The element [start, end) of text (after the parts kept from earlier texts) ends; `nb`: its first invalid sequence. */
-  private endElement(text: string, start: number, end: number, nb: number, sepLine: number, sepIdx = end): void {
+  /**
+   * The element [start, end) of text (after the parts kept from earlier texts) ends; `nb`: its first invalid
+   * sequence; `high`: it holds a byte above 0x7f.
+   */
+  private endElement(text: string, start: number, end: number, nb: number, high: boolean, sepLine: number, sepIdx = end): void {
     const bad = this.elemBad >= 0 ? this.elemBad : nb < end ? this.win.bad.find((b) => b.at >= start)!.byte : -1;
     const chars = this.partChars + end - start;
     const empty = chars === 0;
-    const body = this.tooLong || chars > this.limit || bad >= 0 || empty ? '' : this.parts.length ? this.parts.join('') + text.slice(start, end) : text.slice(start, end);
+    let body = this.tooLong || chars > this.limit || bad >= 0 || empty ? '' : this.parts.length ? this.parts.join('') + text.slice(start, end) : text.slice(start, end);
+    if (high || this.partsHigh) body = utf8Of(body);
     const line = this.elemLine;
     const tooLong = this.tooLong || chars > this.limit;
     this.parts = [];
     this.partChars = 0;
+    this.partsHigh = false;
     this.elemBad = -1;
     this.tooLong = false;
     this.at = At.Separator;
     this.mark(sepIdx, sepLine);
-    if (tooLong) return this.onProblem({ line, message: `element longer than ${this.limit} characters` });
+    if (tooLong) return this.onProblem({ line, message: `element longer than ${this.limit} bytes` });
     if (bad >= 0) return this.onProblem({ line, message: invalidUtf8Message(bad) });
     if (empty) return this.onProblem({ line, message: 'an empty element (a comma too many)' });
     let value: unknown;
@@ -116,6 +123,8 @@ export class JsonArrayReader extends TextReader {
     const bad = this.win.bad;
     let bi = 0;
     let nb = bad.length ? bad[0].at : NONE;
+    // The next byte above 0x7f: an element before it needs no UTF-8 decoding.
+    let na = this.win.ascii ? NONE : -1;
     // Lines are counted only up to where one is needed: `nl` is the next newline not counted yet.
     let line = this.line;
     let nl = found(text.indexOf('\n'));
@@ -194,6 +203,8 @@ export class JsonArrayReader extends TextReader {
           // Cut by the end of the text: keep what was read, unless it is too long to be kept.
           if (p > len) this.escaped = true;
           if (this.elemBad < 0 && nb < len) this.elemBad = bad.find((b) => b.at >= start)!.byte;
+          if (na < start) na = nextHigh(text, start, NONE);
+          if (na < len) this.partsHigh = true;
           this.partChars += len - start;
           if (this.tooLong || this.partChars > this.limit) {
             this.tooLong = true;
@@ -202,7 +213,8 @@ export class JsonArrayReader extends TextReader {
           pos = len;
           break;
         }
-        this.endElement(text, start, end, nb >= start ? nb : NONE, lineAt(end));
+        if (na < start) na = nextHigh(text, start, NONE);
+        this.endElement(text, start, end, nb >= start ? nb : NONE, na < end, lineAt(end));
         while (bi < bad.length && bad[bi].at < end) bi++;
         nb = bi < bad.length ? bad[bi].at : NONE;
         pos = end;

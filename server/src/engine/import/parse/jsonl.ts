@@ -1,8 +1,9 @@
 /**
  * JSON Lines: one JSON value per line, blank lines skipped, \r\n accepted (JSON.parse takes the \r as whitespace).
- * The text of a push is cut at newlines with indexOf and each line goes to JSON.parse: the cost is JSON.parse's.
+ * The byte string of a push (utf8.ts) is cut at newlines with indexOf, a line with bytes above 0x7f is decoded,
+ * and each line goes to JSON.parse: the cost is JSON.parse's.
  */
-import { invalidUtf8Message, TextReader, type Piece } from './utf8';
+import { invalidUtf8Message, nextHigh, TextReader, utf8Of, type Piece } from './utf8';
 
 const LF = 10;
 const CR = 13;
@@ -45,6 +46,8 @@ export class JsonLinesReader extends TextReader {
     const bad = this.win.bad;
     let bi = 0;
     let nb = bad.length ? bad[0].at : len;
+    // The next byte above 0x7f: a line before it needs no UTF-8 decoding.
+    let na = this.win.ascii ? len : -1;
     let line = this.line;
     let pos = 0;
     while (pos < len || (this.skipping && final)) {
@@ -78,7 +81,7 @@ export class JsonLinesReader extends TextReader {
       if (this.skipping || end - pos > limit) {
         this.skipping = false;
         this.mark(next, line);
-        this.onProblem({ line: recLine, message: `line longer than ${limit} characters` });
+        this.onProblem({ line: recLine, message: `line longer than ${limit} bytes` });
         pos = next;
         continue;
       }
@@ -89,7 +92,8 @@ export class JsonLinesReader extends TextReader {
       }
       let value: unknown;
       try {
-        value = JSON.parse(text.slice(pos, end));
+        if (na < pos) na = nextHigh(text, pos, len);
+        value = JSON.parse(na < end ? utf8Of(text.slice(pos, end)) : text.slice(pos, end));
       } catch (e) {
         this.mark(next, line);
         this.onProblem({ line: recLine, message: `not valid JSON: ${(e as Error).message}` });
