@@ -474,25 +474,25 @@ describe('faults: throttling, 5xx and broken connections (fault proxy in front o
   test('100% 503s: the call fails after maxAttempts, and the explanation says S3 kept answering 503 SlowDown', async () => {
     proxy.setRules([{ match: 'any', rate: 1, fault: 'slowdown' }], 1);
     proxy.resetCounts();
-    const s3 = s3Access(createS3Client({ endpoint: proxy.endpoint, retryStrategy: tinyRetry(5) }), tinyResume);
+    const s3 = s3Access(createS3Client({ endpoint: proxy.endpoint, retryStrategy: tinyRetry() }), tinyResume);
     const e = await s3.listPage(LISTING, 'k/', undefined).catch((x: unknown) => x);
     assert.equal((e as { name?: string }).name, 'SlowDown');
-    assert.equal((e as { $metadata: { attempts: number } }).$metadata.attempts, 5);
-    assert.equal(proxy.counts.slowdown, 5, 'five attempts, no more');
-    assert.equal(s3.stats.retries, 4);
+    assert.equal((e as { $metadata: { attempts: number } }).$metadata.attempts, 8, 'maxAttempts (default 8)');
+    assert.equal(proxy.counts.slowdown, 8, 'eight attempts, no more');
+    assert.equal(s3.stats.retries, 7);
     assert.equal(s3.stats.retry!.gaveUp, 1);
     assert.equal(
       explainAwsError(e, { operation: 's3:ListBucket', bucket: LISTING, region: 'us-east-1' }),
-      'S3 kept answering 503 SlowDown to s3:ListBucket for arn:aws:s3:::pw-listing 5 times in a row: it is throttling requests to this bucket — run again later, or with fewer parallel reads',
+      'S3 kept answering 503 SlowDown to s3:ListBucket for arn:aws:s3:::pw-listing 8 times in a row: it is throttling requests to this bucket — run again later, or with fewer parallel reads',
     );
     const r = await readAll(s3, DATA, BIG).catch((x: unknown) => x);
-    assert.match(explainAwsError(r, { operation: 's3:GetObject', bucket: DATA, key: BIG }), /^S3 kept answering 503 SlowDown to s3:GetObject for arn:aws:s3:::pw-data\/big\/five-mb\.bin 5 times in a row/);
+    assert.match(explainAwsError(r, { operation: 's3:GetObject', bucket: DATA, key: BIG }), /^S3 kept answering 503 SlowDown to s3:GetObject for arn:aws:s3:::pw-data\/big\/five-mb\.bin 8 times in a row/);
     s3.client.destroy();
   });
 
   test("the SDK's standard strategy runs out of retry quota under 50% 503s where ours does not (why we configure our own)", async () => {
     // Same 8 attempts and tiny delays for both: the only difference is the standard strategy's token bucket.
-    const calls = 300;
+    const calls = 400;
     const run = async (retryStrategy: BackoffRetryStrategy | StandardRetryStrategy): Promise<{ failed: number; ms: number }> => {
       proxy.setRules([{ match: 'getObject', rate: 0.5, fault: 'slowdown' }], 4242);
       proxy.resetCounts();

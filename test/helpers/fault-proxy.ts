@@ -218,7 +218,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://proxy');
-    const r: ProxiedRequest = { method: req.method ?? 'GET', path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers };
+    let path = url.pathname;
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      // keep it encoded
+    }
+    const r: ProxiedRequest = { method: req.method ?? 'GET', path, query: url.searchParams, headers: req.headers };
     counts.requests++;
     if (isGetObject(r)) {
       counts.getObject++;

@@ -23,6 +23,10 @@ Options:
   -v, --version    Show the version
 `;
 
+// The pinned AWS SDK (3.1169.0, see package.json) warns on every run that its *later* versions need Node 22:
+// true, and noted in the README, but noise in every command's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
