@@ -149,3 +149,52 @@ test('errors say what to do: a bucket that does not exist, an endpoint nobody li
   assert.match(closed.stderr, /127\.0\.0\.1:9/);
   assert.doesNotMatch(closed.stderr + r.stderr, /testing/, 'no credential in any message');
 });
+
+test('the AWS CLI lists exactly the keys the preview lists (peer oracle)', async () => {
+  const ours = await run(['preview', pipeline, '--endpoint', moto.endpoint, '--prefix', '', '--json'], dir);
+  assert.equal(ours.code, 0, ours.stderr);
+  const entries = ours.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((x) => x.key);
+  const aws = await new Promise<string>((done, fail) => {
+    const child = spawn('aws', ['s3api', 'list-objects-v2', '--bucket', BUCKET, '--endpoint-url', moto.endpoint, '--output', 'json'], { env: process.env });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', fail);
+    child.on('close', (code) => (code === 0 ? done(out) : fail(new Error(`aws exited ${code}`))));
+  });
+  const listed = JSON.parse(aws).Contents as Array<{ Key: string; Size: number; ETag: string }>;
+  assert.deepEqual(entries.map((e) => [e.key, e.size, `"${e.etag}"`]), listed.map((o) => [o.Key, o.Size, o.ETag]));
+});
+
+test('preview filters by glob; --object shows the first rows and the template mapping', async () => {
+  const g = await run(['preview', pipeline, '--endpoint', moto.endpoint, '--glob', '*.json*', '--summary'], dir);
+  assert.match(g.stdout, /8 objects listed, 4 shown/);
+  const o = await run(['preview', pipeline, '--endpoint', moto.endpoint, '--object', 'imports/products/bad.csv'], dir);
+  assert.equal(o.code, 0, o.stderr);
+  assert.match(o.stdout, /imports\/products\/bad\.csv \(CSV\): 7 columns/);
+  assert.match(o.stdout, /✗ unit_amount → default_price_data\.unit_amount \(decimal\): 1 value fails/);
+  assert.match(o.stdout, /✓ product_id → metadata\.external_id/);
+  assert.match(o.stdout, /line 3, currency = "USD": "currency" is not one of usd, eur, gbp/);
+});
+
+test('the per-file problem limit rejects a file and says how many of its records were imported', async () => {
+  const ws = join(dir, 'limit');
+  const p = importWorkspace(ws, { bucket: BUCKET, destination: { type: 'jsonl', path: 'out/records' } });
+  const r = await run(['import', p, '--endpoint', moto.endpoint, '--max-problems', '1', '--full'], ws);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /rejected: imports\/products\/bad\.csv — more than 1 problem/);
+  assert.match(r.stdout, /object rejected: more than 1 problem; 0 records before that were imported/);
+});
+
+test('shards: two workers with --shard 1/2 and 2/2 together import what one run imports, with no overlap', async () => {
+  const keysOf = async (shard: string) => {
+    const ws = join(dir, `shard-${shard.replace('/', '-')}`);
+    const p = importWorkspace(ws, { bucket: BUCKET, destination: { type: 'jsonl', path: 'out/records' } });
+    const r = await run(['import', p, '--endpoint', moto.endpoint, '--shard', shard, '--json'], ws);
+    return (JSON.parse(r.stdout) as { objects: Array<{ key: string }> }).objects.map((o) => o.key);
+  };
+  const a = await keysOf('1/2');
+  const b = await keysOf('2/2');
+  assert.ok(a.length > 0 && b.length > 0, `both shards get work (${a.length} + ${b.length})`);
+  assert.deepEqual(a.filter((k) => b.includes(k)), []);
+  assert.deepEqual([...a, ...b].sort(), ['imports/products/a.csv', 'imports/products/b.jsonl', 'imports/products/bad.csv', 'imports/products/c.json', 'imports/products/new.jsonl', 'imports/products/object.json'].sort());
+});

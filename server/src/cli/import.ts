@@ -7,7 +7,7 @@ import { previewBucket, previewObject, type PreviewEntry, type PreviewTotals } f
 import { runImport, stateIdOf, type ImportReport } from '../engine/import/run';
 import { formatBytes, parseShard, type SelectOptions, type Shard } from '../engine/import/select';
 import { loadImportPipeline, openDestination, PipelineError, type ImportPipeline } from '../node/import/pipeline';
-import { s3For } from '../node/import/connect';
+import { errorContext, s3For } from '../node/import/connect';
 import { explainAwsError } from '../node/aws/errors';
 import { terminalJob } from './progress';
 
@@ -147,7 +147,7 @@ export async function runPreview(args: string[], stdout: NodeJS.WritableStream, 
     return totals.complete ? 0 : 130;
   } catch (e) {
     job.dispose();
-    stderr.write(`pipewright preview: ${explainAwsError(e, { operation: o.object ? 's3:GetObject' : 's3:ListBucket', bucket: p.bucket, key: o.object, region: o.region ?? p.region })}\n`);
+    stderr.write(`pipewright preview: ${explainAwsError(e, errorContext(p, o, o.object ? 's3:GetObject' : 's3:ListBucket', o.object))}\n`);
     return 3;
   }
 }
@@ -195,7 +195,7 @@ export async function runImportCommand(args: string[], stdout: NodeJS.WritableSt
   } catch (e) {
     job.dispose();
     await destination.close().catch(() => undefined);
-    stderr.write(`pipewright import: ${e instanceof PipelineError ? e.message : explainAwsError(e, { operation: 's3:GetObject', bucket: p.bucket, region: o.region ?? p.region })}\n`);
+    stderr.write(`pipewright import: ${e instanceof PipelineError ? e.message : explainAwsError(e, errorContext(p, o, 's3:GetObject'))}\n`);
     stderr.write('pipewright import: what was committed is kept; run the same command again to resume.\n');
     return 3;
   }
@@ -242,7 +242,7 @@ function contentText(c: Awaited<ReturnType<typeof previewObject>>): string {
   if (c.truncated) out.push('  … more rows');
   if (c.mapping) {
     out.push('Template:');
-    for (const m of c.mapping) out.push(`  ${m.found ? (m.failures ? '✗' : '✓') : '?'} ${m.column} → ${m.field} (${m.type})${m.found ? '' : ': not in the file'}${m.failures ? `: ${m.failures} value${m.failures === 1 ? '' : 's'} fail` : ''}`);
+    for (const m of c.mapping) out.push(`  ${m.found ? (m.failures ? '✗' : '✓') : '?'} ${m.column} → ${m.field} (${m.type})${m.found ? '' : ': not in the file'}${m.failures ? `: ${m.failures} ${m.failures === 1 ? 'value fails' : 'values fail'}` : ''}`);
   }
   if (c.problems.length) {
     out.push('Problems:');

@@ -69,7 +69,7 @@ export function registerImportRequests(connection: Connection, project: Project,
     const partial = partialToken !== undefined ? { report: (v: PreviewBucketResult) => void connection.sendProgress(new ProgressType<PreviewBucketResult>(), partialToken, v) } : undefined;
     const workDone = params?.workDoneToken !== undefined ? clientWorkDone(connection, params.workDoneToken) : undefined;
     const p = await pipelineOf(params?.uri, 'previewBucket');
-    const { s3For, explainAwsError, openDestination } = await node();
+    const { s3For, explainAwsError, errorContext, openDestination } = await node();
     const shard = shardOf(params.shard);
     const since = dateOf(params.since);
     const progress = await startProgress('Pipewright: listing the bucket', workDone);
@@ -88,7 +88,7 @@ export function registerImportRequests(connection: Connection, project: Project,
       return { entries: partial ? [] : all, totals };
     } catch (e) {
       if (e instanceof ResponseError) throw e;
-      throw new ResponseError(ErrorCodes.InternalError, explainAwsError(e, { operation: 's3:ListBucket', bucket: p.bucket, region: params.region ?? p.region }));
+      throw new ResponseError(ErrorCodes.InternalError, explainAwsError(e, errorContext(p, params, 's3:ListBucket')));
     } finally {
       progress.done();
     }
@@ -96,7 +96,7 @@ export function registerImportRequests(connection: Connection, project: Project,
 
   connection.onRequest(Requests.previewObject, async (params: PreviewObjectParams, token: CancellationToken): Promise<ContentPreview> => {
     const p = await pipelineOf(params?.uri, 'previewObject');
-    const { s3For, explainAwsError } = await node();
+    const { s3For, explainAwsError, errorContext } = await node();
     if (typeof params.key !== 'string' || !params.key) throw new ResponseError(ErrorCodes.InvalidParams, 'previewObject needs the key of an object.');
     const abort = new AbortController();
     const stop = token.onCancellationRequested(() => abort.abort());
@@ -104,7 +104,7 @@ export function registerImportRequests(connection: Connection, project: Project,
       return await previewObject(s3For(p, params), p.bucket, params.key, p.template, { maxRows: params.rows, signal: abort.signal });
     } catch (e) {
       if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'The object preview was cancelled.');
-      throw new ResponseError(ErrorCodes.InternalError, explainAwsError(e, { operation: 's3:GetObject', bucket: p.bucket, key: params.key, region: params.region ?? p.region }));
+      throw new ResponseError(ErrorCodes.InternalError, explainAwsError(e, errorContext(p, params, 's3:GetObject', params.key)));
     } finally {
       stop.dispose();
     }
@@ -113,7 +113,7 @@ export function registerImportRequests(connection: Connection, project: Project,
   return {
     async importNow(uri, options, token) {
       const p = await pipelineOf(uri, 'importNow');
-      const { s3For, explainAwsError, openDestination } = await node();
+      const { s3For, explainAwsError, errorContext, openDestination } = await node();
       const o = (options ?? {}) as ImportRunOptions;
       const shard = shardOf(o.shard);
       const since = dateOf(o.since);
@@ -137,7 +137,7 @@ export function registerImportRequests(connection: Connection, project: Project,
               : report(x.bytesTotal ? Math.round((100 * x.bytesDone) / x.bytesTotal) : undefined, `${x.objectsDone}/${x.selected} files, ${x.records.toLocaleString('en-US')} records${x.current ? ` — ${x.current.slice(x.current.lastIndexOf('/') + 1)}` : ''}`),
         }, { since, full: o.full, shard, dryRun: o.dryRun });
       } catch (e) {
-        throw new ResponseError(ErrorCodes.InternalError, `${explainAwsError(e, { operation: 's3:GetObject', bucket: p.bucket, region: o.region ?? p.region })} What was committed is kept: run the import again to resume.`);
+        throw new ResponseError(ErrorCodes.InternalError, `${explainAwsError(e, errorContext(p, o, 's3:GetObject'))} What was committed is kept: run the import again to resume.`);
       } finally {
         await destination.close().catch(() => undefined);
         progress.done();

@@ -212,6 +212,8 @@ export async function runImport(source: ImportSource, template: Template, stateI
       report.problems++;
       progress.problems++;
       if (report.problemSamples.length < keep) report.problemSamples.push(p);
+      // Checked per problem, not per chunk: the records after the limit are not delivered.
+      if (!rejected && objectProblems > maxProblems) rejected = `more than ${maxProblems} problem${maxProblems === 1 ? '' : 's'}`;
     };
     const reader = createRecordReader(
       { format, delimiter: template.delimiter, resume: resume?.checkpoint },
@@ -250,7 +252,6 @@ export async function runImport(source: ImportSource, template: Template, stateI
         reader.push(chunk);
         report.bytes += chunk.length;
         progress.bytesDone += chunk.length;
-        if (!rejected && objectProblems > maxProblems) rejected = `more than ${maxProblems} problems`;
         if (rejected) break;
         if (due()) {
           await commitNow(partial());

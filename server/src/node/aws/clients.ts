@@ -45,7 +45,9 @@ export function createIamClient(options: AwsClientOptions = {}): IAMClient {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(profile ? { profile } : {}),
     ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
-    requestHandler: requestHandlerOptions(options),
+    // As for S3 (s3.ts): in the pinned SDK `requestTimeout` alone only logs a warning, so an IAM endpoint that
+    // accepts the connection and never answers would hang the role check; these make it fail and be retried.
+    requestHandler: { ...requestHandlerOptions(options), throwOnRequestTimeout: true, socketTimeout: options.requestTimeoutMs ?? 30_000 },
   });
 }
 

@@ -43,7 +43,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { RetryStrategyV2 } from '@smithy/types';
+import type { AwsCredentialIdentityProvider, RetryStrategyV2 } from '@smithy/types';
 import { ObjectChangedError, type ListPage, type ReadOptions, type S3Access, type S3Object } from '../../engine/import/types';
 import { regionOption, requestHandlerOptions, type AwsClientOptions } from './clients';
 import { assumeRoleCredentials, type AssumeRoleCredentialProvider, type AssumeRoleOptions } from './credentials';
@@ -57,6 +57,8 @@ export interface S3ClientOptions extends AwsClientOptions {
    * (default 8). Pass one to share its counters between clients or, in tests, to shorten its delays.
    */
   retryStrategy?: RetryStrategyV2;
+  /** Base credentials instead of the SDK's default chain (with `assumeRole`, the STS client signs with them). */
+  credentials?: AwsCredentialIdentityProvider;
 }
 
 /** The region S3 calls use when none is configured anywhere (as the AWS CLI does). */
@@ -83,6 +85,7 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
       region,
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(profile ? { profile } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
       retryStrategy,
       ...(maxAttempts ? { maxAttempts } : {}),
       requestHandler,
@@ -95,7 +98,7 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     forcePathStyle: Boolean(options.endpoint) || configuredEndpointFromEnvironment() !== undefined,
     ...(profile ? { profile } : {}),
-    ...(credentials ? { credentials } : {}),
+    ...(credentials ? { credentials } : options.credentials ? { credentials: options.credentials } : {}),
     retryStrategy,
     ...(maxAttempts ? { maxAttempts } : {}),
     requestHandler,
