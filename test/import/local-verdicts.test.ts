@@ -77,3 +77,20 @@ test('--since takes older files; a later sync takes only files modified after th
   const r = await cli(['import', pipeline]);
   assert.match(r.stdout, /imported 1 \(.*\), 3 records/);
 });
+
+test('past 50,000 objects the preview warns that every sync lists them all', async () => {
+  const big = join(root, 'crowded-bucket', 'imports', 'products');
+  mkdirSync(big, { recursive: true });
+  for (let i = 0; i < 50_001; i++) writeFileSync(join(big, `f${i}.csv`), '');
+  const ws2 = join(root, 'ws-crowded');
+  const p = importWorkspace(ws2, { bucket: 'crowded-bucket' });
+  const r = await new Promise<{ stdout: string; code: number | null }>((done) => {
+    const child = spawn(process.execPath, [BIN, 'preview', p, '--summary', '--endpoint', s3.endpoint], { cwd: ws2 });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.on('close', (code) => done({ stdout, code }));
+  });
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /50001 objects listed/);
+  assert.match(r.stdout, /warning: 50,001 objects under imports\/products\/: the connector lists every object on every sync/);
+});

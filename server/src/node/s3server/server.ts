@@ -12,7 +12,7 @@
  * and is meant for local trials, not as a shared server.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -38,12 +38,15 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
   const region = options.region ?? 'us-east-1';
   mkdirSync(root, { recursive: true });
   const etags = new Map<string, { size: number; mtimeMs: number; etag: string }>();
+  const listings = new Map<string, { at: number; keys: string[] }>();
 
   const etagOf = async (file: string, st: Stats): Promise<string> => {
     const cached = etags.get(file);
     if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs) return cached.etag;
     const hash = createHash('md5');
-    await pipeline(createReadStream(file), hash);
+    // Small files (most of a crowded bucket) are hashed in one read; big ones streamed.
+    if (st.size <= 1 << 20) hash.update(readFileSync(file));
+    else await pipeline(createReadStream(file), hash);
     const etag = hash.digest('hex');
     etags.set(file, { size: st.size, mtimeMs: st.mtimeMs, etag });
     return etag;
@@ -135,7 +138,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     const keyText = (k: string) => esc(urlEncoded ? encodeURIComponent(k).replace(/%2F/g, '/') : k);
     const token = q.get('continuation-token');
     const after = token ? Buffer.from(token, 'base64url').toString('utf8') : q.get('start-after') ?? '';
-    const keys = walk(dir, prefix).sort(byteOrder);
+    // A listing continued page by page walks the folder once: later pages reuse the sorted keys for a few seconds.
+    const cacheKey = `${dir}\0${prefix}`;
+    const cached = listings.get(cacheKey);
+    const keys = token && cached && Date.now() - cached.at < 5_000 ? cached.keys : walk(dir, prefix).sort(byteOrder);
+    listings.set(cacheKey, { at: Date.now(), keys });
+    if (listings.size > 100) listings.delete(listings.keys().next().value!);
     const contents: string[] = [];
     const prefixes: string[] = [];
     let truncated = false;
@@ -161,7 +169,12 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
         break;
       }
       const file = join(dir, ...k.split('/'));
-      const st = statSync(file);
+      let st: Stats;
+      try {
+        st = statSync(file);
+      } catch {
+        continue; // deleted since the folder was walked
+      }
       contents.push(`<Contents><Key>${keyText(k)}</Key><LastModified>${new Date(st.mtimeMs).toISOString()}</LastModified><ETag>&quot;${await etagOf(file, st)}&quot;</ETag><Size>${st.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`);
       lastReturned = k;
     }
