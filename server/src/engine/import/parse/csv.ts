@@ -234,18 +234,22 @@ export class CsvReader extends TextReader {
             continue;
           }
 
-          const wasMid = mid;
+          let wasMid = mid;
           mid = false;
-          if (nd < pos) nd = found(text.indexOf(delim, pos));
           if (nn < pos) nn = found(text.indexOf('\n', pos));
-          if (nd < nn) {
+          // A run of unquoted fields: the common case, in a tight loop.
+          for (;;) {
+            if (nd < pos) nd = found(text.indexOf(delim, pos));
+            if (nd >= nn) break;
             if (nq < pos) nq = found(text.indexOf('"', pos));
             if (nq < nd) err ??= strayQuote(fields.length + 1);
             if (na < pos) na = nextHigh(text, pos, NONE);
             fields.push(na < nd ? utf8Of(text.slice(pos, nd)) : text.slice(pos, nd));
             pos = nd + dl;
-            continue;
+            wasMid = false;
+            if (text.charCodeAt(pos) === QUOTE) break;
           }
+          if (nd < nn) continue;
           let end = nn;
           if (nn === NONE) {
             if (!final) {
