@@ -1,13 +1,3 @@
 /** Deterministic randomness for tests and benchmarks: the same "random" input on every run, so a failure replays. */
 
-/** mulberry32: a tiny, fast, well-mixed 32-bit PRNG returning numbers in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from '../../server/src/engine/prng';

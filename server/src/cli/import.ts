@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { previewBucket, previewObject, type PreviewEntry, type PreviewTotals } from '../engine/import/preview';
 import { runImport, stateIdOf, type ImportReport } from '../engine/import/run';
 import { formatBytes, parseShard, type SelectOptions, type Shard } from '../engine/import/select';
-import { loadImportPipeline, openDestination, PipelineError, type ImportPipeline } from '../node/import/pipeline';
+import { loadImportPipeline, openDestination, PipelineError, readSyncState, type ImportPipeline } from '../node/import/pipeline';
 import { errorContext, s3For } from '../node/import/connect';
 import { explainAwsError } from '../node/aws/errors';
 import { terminalJob } from './progress';
@@ -129,7 +129,7 @@ export async function runPreview(args: string[], stdout: NodeJS.WritableStream, 
       else stdout.write(contentText(c));
       return 0;
     }
-    const state = await readState(p, o.shard, stderr);
+    const state = await readSyncState(p, stateIdOf(p.name, o.shard), (m) => stderr.write(`pipewright preview: the sync state could not be read (${m}); verdicts assume a first sync.\n`));
     const select: SelectOptions = { folder: p.folder, formats: p.formats, now: new Date(), state, since: o.since, full: o.full, shard: o.shard };
     let first = true;
     const totals = await previewBucket(s3, p.bucket, select, { prefix: o.prefix, glob: o.glob }, (entries, t) => {
@@ -207,20 +207,6 @@ export async function runImportCommand(args: string[], stdout: NodeJS.WritableSt
   return report.problems > 0 || report.objects.some((x) => x.status !== 'imported') ? 1 : 0;
 }
 
-async function readState(p: ImportPipeline, shard: Shard | undefined, stderr: NodeJS.WritableStream) {
-  if (p.destination.type === 'stripe') return undefined;
-  try {
-    const d = openDestination(p, { readOnly: true });
-    try {
-      return await d.loadState(stateIdOf(p.name, shard));
-    } finally {
-      await d.close();
-    }
-  } catch (e) {
-    stderr.write(`pipewright preview: the sync state could not be read (${(e as Error).message}); verdicts assume a first sync.\n`);
-    return undefined;
-  }
-}
 
 function entryText(e: PreviewEntry): string {
   const v = e.verdict.imports ? `✓ ${e.verdict.kind}` : `· ${e.verdict.kind}`;

@@ -1,6 +1,6 @@
 /**
  * Long jobs in the terminal: a throttled one-line progress display on stderr (only when it is a TTY,
- * so logs and CI output stay clean) and Ctrl-C as the cancellation token.
+ * so logs and CI output stay clean) and Ctrl-C (or SIGTERM) as the cancellation token.
  */
 import type { CancellationToken, ProgressCallback } from '../engine';
 
@@ -18,6 +18,8 @@ export function terminalJob(stderr: NodeJS.WritableStream, verb: string, everyMs
     state.isCancellationRequested = true;
   };
   process.on('SIGINT', onSigint);
+  // A scheduler stops jobs with SIGTERM: the same graceful stop (commit what is done, abort uploads).
+  process.on('SIGTERM', onSigint);
   const tty = (stderr as NodeJS.WriteStream).isTTY === true;
   let last = 0;
   let shown = false;
@@ -34,6 +36,7 @@ export function terminalJob(stderr: NodeJS.WritableStream, verb: string, everyMs
     },
     dispose() {
       process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
       if (shown) stderr.write('\r\x1b[K');
     },
   };

@@ -69,7 +69,7 @@ export function registerImportRequests(connection: Connection, project: Project,
     const partial = partialToken !== undefined ? { report: (v: PreviewBucketResult) => void connection.sendProgress(new ProgressType<PreviewBucketResult>(), partialToken, v) } : undefined;
     const workDone = params?.workDoneToken !== undefined ? clientWorkDone(connection, params.workDoneToken) : undefined;
     const p = await pipelineOf(params?.uri, 'previewBucket');
-    const { s3For, explainAwsError, errorContext, openDestination } = await node();
+    const { s3For, explainAwsError, errorContext, readSyncState } = await node();
     const shard = shardOf(params.shard);
     const since = dateOf(params.since);
     const progress = await startProgress('Pipewright: listing the bucket', workDone);
@@ -78,7 +78,7 @@ export function registerImportRequests(connection: Connection, project: Project,
     const all: PreviewEntry[] = [];
     try {
       const s3 = s3For(p, params);
-      const state = await readState(p, shard, openDestination);
+      const state = await readSyncState(p, stateIdOf(p.name, shard));
       const totals = await previewBucket(s3, p.bucket, { folder: p.folder, formats: p.formats, now: new Date(), state, since, full: params.full, shard }, { prefix: params.prefix, glob: params.glob }, (entries, t) => {
         if (partial) partial.report({ entries, totals: t });
         else all.push(...entries);
@@ -156,16 +156,3 @@ function clientWorkDone(connection: Connection, token: string | number): WorkDon
   } as WorkDoneProgressReporter;
 }
 
-async function readState(p: ImportPipeline, shard: Shard | undefined, openDestination: typeof import('../node/import/pipeline').openDestination) {
-  if (p.destination.type === 'stripe') return undefined;
-  try {
-    const d = openDestination(p, { readOnly: true });
-    try {
-      return await d.loadState(stateIdOf(p.name, shard));
-    } finally {
-      await d.close();
-    }
-  } catch {
-    return undefined;
-  }
-}

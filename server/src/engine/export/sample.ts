@@ -5,21 +5,12 @@
  * customer exists, a refund's charge exists, every charge and refund has its balance transaction).
  */
 
+import { prng } from '../prng';
+
 export const SAMPLE_TABLES = ['customers', 'prices', 'subscriptions', 'charges', 'refunds', 'balance_transactions'] as const;
 export type SampleTable = (typeof SAMPLE_TABLES)[number];
 export type StripeObject = Record<string, unknown> & { id: string; object: string; created: number };
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 const CITIES: Array<[string, string, string]> = [['Berlin', 'DE', '10115'], ['Paris', 'FR', '75002'], ['Austin', 'US', '78701'], ['Dublin', 'IE', 'D02'], ['Lisboa', 'PT', '1100-148'], ['Osaka', 'JP', '530-0001']];

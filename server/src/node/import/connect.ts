@@ -27,7 +27,7 @@ export function s3For(p: ImportPipeline, o: ConnectOptions = {}): S3Access {
     endpoint: o.endpoint || undefined,
     profile,
     assumeRole: p.access.roleArn ? { roleArn: p.access.roleArn, externalId: p.access.externalId } : undefined,
-    credentials: endpoint && isLoopback(endpoint) && !profile ? localFallback(defaultProvider()) : undefined,
+    credentials: endpoint && isLoopback(endpoint) && !profile ? localCredentials() : undefined,
   });
   return s3Access(client);
 }
@@ -54,7 +54,8 @@ export function isLoopback(endpoint: string): boolean {
   }
 }
 
-function localFallback(chain: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+/** The standard chain, falling back to a fixed local identity when it finds nothing (for endpoints on this machine). */
+export function localCredentials(chain: AwsCredentialIdentityProvider = defaultProvider()): AwsCredentialIdentityProvider {
   return async (props) => {
     try {
       return await chain(props);

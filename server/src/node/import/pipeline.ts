@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { getNodeValue, type Node } from 'jsonc-parser';
 import { Project, validate } from '../../engine';
 import type { Destination } from '../../engine/import/destination';
+import type { SyncState } from '../../engine/import/state';
 import { templateFromJson, type Template } from '../../engine/import/mapping';
 import type { FileFormat } from '../../engine/import/types';
 import { objectProp, stringOf } from '../../engine/json';
@@ -79,4 +80,20 @@ export function openDestination(p: ImportPipeline, options: { readOnly?: boolean
 
 export function lineOf(doc: { text: string }, node: Node | undefined): number {
   return node ? doc.text.slice(0, node.offset).split('\n').length : 1;
+}
+
+/** The sync state the next import starts from (read-only), or undefined when there is none or it cannot be read. */
+export async function readSyncState(p: ImportPipeline, stateId: string, onError?: (message: string) => void): Promise<SyncState | undefined> {
+  if (p.destination.type === 'stripe') return undefined;
+  try {
+    const d = openDestination(p, { readOnly: true });
+    try {
+      return await d.loadState(stateId);
+    } finally {
+      await d.close();
+    }
+  } catch (e) {
+    onError?.((e as Error).message);
+    return undefined;
+  }
 }
