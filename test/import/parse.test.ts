@@ -111,6 +111,19 @@ test('CSV: quoted fields hold delimiters, doubled quotes, \\n and \\r\\n; the ne
   assert.deepEqual(lines(events), [1, 2, 3, 4, 6, 8, 9, 10]);
 });
 
+test('CSV: long fields, quoted with doubled quotes or not, in one push or in small ones', () => {
+  const quoted = 'ab""é, \n'.repeat(40000);
+  const plain = 'xyz'.repeat(100000);
+  const text = `"${quoted}",${plain}\nnext,"${quoted}"`;
+  const want = [
+    [quoted.replaceAll('""', '"'), plain],
+    ['next', quoted.replaceAll('""', '"')],
+  ];
+  assert.deepEqual(outcome(csv(text)), want);
+  assert.deepEqual(outcome(csv(text, { cuts: cutsEvery(Buffer.byteLength(text), 4099) })), want);
+  assert.deepEqual(lines(csv(text)), [1, 40002]);
+});
+
 test('CSV: a lone \\r is data, in quoted and unquoted fields alike', () => {
   assert.deepEqual(outcome(csv('"a\rb",c\rd\n')), [['a\rb', 'c\rd']]);
 });
@@ -153,6 +166,13 @@ test('CSV: UTF-8 text comes out decoded; a BOM at the start is skipped, elsewher
   assert.deepEqual(outcome(csv('\ufeffid,name\n1,Café\n2,"日本, 語"\n3,🎉\n')), [['id', 'name'], ['1', 'Café'], ['2', '日本, 語'], ['3', '🎉']]);
   assert.deepEqual(outcome(csv('a,\ufeffb\n')), [['a', '\ufeffb']]);
   assert.deepEqual(outcome(csv('"é""è",ü\n')), [['é"è', 'ü']]);
+});
+
+test('CSV: a reader resumed past offset 0 does not skip a BOM: it is data there', () => {
+  const data = bytes('a\n\ufeffb\n');
+  const full = read('csv', data).events;
+  assert.deepEqual(outcome(full), [['a'], ['\ufeffb']]);
+  assert.deepEqual(read('csv', data.subarray(2), { resume: full[0].cp }).events, full.slice(1));
 });
 
 test('CSV: invalid UTF-8 makes its record a problem naming the byte; a real U+FFFD is fine', () => {

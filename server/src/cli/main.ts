@@ -3,6 +3,8 @@ import { runLint, LINT_HELP } from './lint';
 import { runIam, IAM_HELP } from './iam';
 import { runImportCommand, runPreview, IMPORT_HELP, PREVIEW_HELP } from './import';
 import { runS3, S3_HELP } from './s3';
+import { runExportCommand, runSampleData, EXPORT_HELP, SAMPLE_HELP } from './export';
+import { runPenny, PENNY_HELP } from './penny';
 
 const VERSION = '0.1.0';
 
@@ -17,6 +19,10 @@ Commands:
   preview          List a stripe-import pipeline's bucket with the verdict of the next import for each object
   import           Run a stripe-import pipeline: S3 files → data template → SQLite or JSON Lines (resumable)
   s3 serve         Serve a local folder as S3 (each subfolder a bucket), to try pipelines without AWS
+  export           Run a stripe-export pipeline: each table as Parquet in the bucket, _SUCCESS last
+  sample-data      Write Stripe-shaped sample data (JSON Lines per table) to export offline
+  penny send       Write Stripe's penny-test file with the pipeline's credentials
+  penny verify     Find, decrypt and check the penny-test file; show the code to confirm
 
 Options:
   -h, --help       Show help (also: pipewright <command> --help)
@@ -35,6 +41,9 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'help' && rest[0] === 'preview') process.stdout.write(PREVIEW_HELP);
     else if (command === 'help' && rest[0] === 'import') process.stdout.write(IMPORT_HELP);
     else if (command === 'help' && rest[0] === 's3') process.stdout.write(S3_HELP);
+    else if (command === 'help' && rest[0] === 'export') process.stdout.write(EXPORT_HELP);
+    else if (command === 'help' && rest[0] === 'sample-data') process.stdout.write(SAMPLE_HELP);
+    else if (command === 'help' && rest[0] === 'penny') process.stdout.write(PENNY_HELP);
     else process.stdout.write(HELP);
     return 0;
   }
@@ -53,6 +62,12 @@ export async function main(argv: string[]): Promise<number> {
       return await runImportCommand(rest, process.stdout, process.stderr, process.cwd());
     case 's3':
       return await runS3(rest, process.stdout, process.stderr, process.cwd());
+    case 'export':
+      return await runExportCommand(rest, process.stdout, process.stderr, process.cwd());
+    case 'sample-data':
+      return await runSampleData(rest, process.stdout, process.stderr, process.cwd());
+    case 'penny':
+      return await runPenny(rest, process.stdout, process.stderr, process.cwd());
     default:
       process.stderr.write(`pipewright: unknown command "${command}". Run "pipewright --help" for the list.\n`);
       return 2;

@@ -10,13 +10,11 @@
  * costs linear time however the bytes are chunked.
  */
 import type { Checkpoint, ParsedRecord, ParseProblem } from '../types';
-import { invalidUtf8Message, nextHigh, scratchBuffer, TextReader, utf8Of, type Piece } from './utf8';
+import { countNewlines, found, HighBytes, invalidUtf8Message, NONE, scratchBuffer, STALE, TextReader, type Piece } from './utf8';
 
 const LF = 10;
 const CR = 13;
 const QUOTE = 34;
-/** "Not found" for a cached search: beyond any index, and still a small integer for V8. */
-const NONE = 0x3fffffff;
 
 /** A record cut by the end of the text: what is known of it, the text kept starting at its current field. */
 interface Pending {
@@ -50,13 +48,7 @@ export class CsvReader extends TextReader {
   private deferred: Piece[] = [];
   private deferredChars = 0;
 
-  constructor(
-    delimiter: string,
-    resume: Checkpoint | undefined,
-    onRecord: (r: ParsedRecord) => void,
-    onProblem: (p: ParseProblem) => void,
-    limit: number,
-  ) {
+  constructor(delimiter: string, resume: Checkpoint | undefined, onRecord: (r: ParsedRecord) => void, onProblem: (p: ParseProblem) => void, limit: number) {
     super(resume, onRecord, onProblem, limit);
     this.delim = Buffer.from(delimiter, 'utf8').toString('latin1');
     this.delimCode = this.delim.charCodeAt(0);
@@ -66,6 +58,7 @@ export class CsvReader extends TextReader {
     this.deferred.push(p);
     const pend = this.pend;
     if (pend && !pend.tooLong && (pend.open ? closeQuote(p.text, pend) < 0 : p.text.indexOf('\n') < 0)) {
+      p.bytes = STALE;
       this.deferredChars += p.text.length;
       if (pend.chars + this.win.text.length - this.keep + this.deferredChars <= this.limit) return;
     }
@@ -82,6 +75,7 @@ export class CsvReader extends TextReader {
     this.deferred = [];
     this.deferredChars = 0;
     const text = this.win.text;
+    const bytes = this.win.bytes;
     const len = text.length;
     this.keep = len; // unless a record is cut
     const delim = this.delim;
@@ -97,6 +91,7 @@ export class CsvReader extends TextReader {
     let nq = -1;
     // And the next byte above 0x7f: a field before it needs no UTF-8 decoding.
     let na = this.win.ascii ? NONE : -1;
+    const high = this.win.ascii ? undefined : new HighBytes(bytes);
     let pos = 0;
     let line = this.line;
     let pend = this.pend;
@@ -118,42 +113,30 @@ export class CsvReader extends TextReader {
           // Only the closing quote matters now; the newlines skipped still count for the lines after.
           const r = closeQuote(text, pend);
           extra += countNewlines(text, 0, r < 0 ? len : r);
-          if (r < 0) {
-            if (!final) {
-              this.pend = { ...pend, extra };
-              this.keep = len;
-              break;
-            }
-            unterminated = true;
-            pos = len;
-          } else {
-            pos = r;
-            mid = true;
+          if (r < 0 && !final) {
+            this.pend = { ...pend, extra };
+            break;
           }
+          unterminated = r < 0;
+          pos = r < 0 ? len : r;
+          mid = true;
         }
         pend = undefined;
       } else {
         if (pos >= len) break;
         const c = text.charCodeAt(pos);
-        if (c === LF) {
-          pos++;
+        if (c === LF || (c === CR && text.charCodeAt(pos + 1) === LF)) {
+          pos += c === LF ? 1 : 2; // an empty line
           line++;
           continue;
         }
-        if (c === CR) {
-          if (pos + 1 >= len) {
-            if (!final) {
-              this.keep = pos; // "\r" then maybe "\n": an empty line, or not
-              break;
-            }
-            pos++; // a lone "\r" ends the file
-            continue;
+        if (c === CR && pos + 1 >= len) {
+          if (!final) {
+            this.keep = pos; // an empty line if "\n" comes next
+            break;
           }
-          if (text.charCodeAt(pos + 1) === LF) {
-            pos += 2;
-            line++;
-            continue;
-          }
+          pos++; // a lone "\r" ends the file
+          continue;
         }
         fields = [];
         recStart = pos;
@@ -170,37 +153,25 @@ export class CsvReader extends TextReader {
             let v: string | undefined;
             if (q >= 0 && text.charCodeAt(q + 1) === QUOTE) {
               // Doubled quotes: unescape in one pass (-1: the text ends first; -2: it ends on a lone quote).
-              q = unescapeQuoted(text, pos + 1, final);
+              q = unescapeQuoted(bytes, pos + 1, final);
               v = unescaped;
             }
+            // Cut unless what follows the closing quote, which decides, is in the text.
+            if (!final && (q < 0 || q + 1 >= len || (q + 2 >= len && text.charCodeAt(q + 1) === CR))) {
+              cut = pos;
+              open = q < 0 || q + 1 >= len;
+              pendingQ = q === -2 || q + 1 >= len;
+              break;
+            }
             if (q < 0) {
-              if (!final) {
-                cut = pos;
-                open = true;
-                pendingQ = q === -2;
-                break;
-              }
               unterminated = true;
               extra += countNewlines(text, pos, len);
               pos = len;
               break;
             }
-            if (!final) {
-              // What follows the closing quote decides: it must be in the text.
-              if (q + 1 >= len) {
-                cut = pos;
-                open = pendingQ = true;
-                break;
-              }
-              if (q + 2 >= len && text.charCodeAt(q + 1) === CR) {
-                cut = pos;
-                break;
-              }
-            }
             if (v === undefined) {
-              v = text.slice(pos + 1, q);
-              if (na < pos) na = nextHigh(text, pos, NONE);
-              if (na < q) v = utf8Of(v);
+              if (na < pos) na = high!.next(pos, NONE);
+              v = na < q ? bytes.toString('utf8', pos + 1, q) : text.slice(pos + 1, q);
             }
             if (nn < pos) nn = found(text.indexOf('\n', pos));
             while (nn < q) {
@@ -214,13 +185,8 @@ export class CsvReader extends TextReader {
               pos += dl;
               continue;
             }
-            if (c === LF) {
-              pos++;
-              endNl = 1;
-              break;
-            }
-            if (c === CR && text.charCodeAt(pos + 1) === LF) {
-              pos += 2;
+            if (c === LF || (c === CR && text.charCodeAt(pos + 1) === LF)) {
+              pos += c === LF ? 1 : 2;
               endNl = 1;
               break;
             }
@@ -243,8 +209,8 @@ export class CsvReader extends TextReader {
             if (nd >= nn) break;
             if (nq < pos) nq = found(text.indexOf('"', pos));
             if (nq < nd) err ??= strayQuote(fields.length + 1);
-            if (na < pos) na = nextHigh(text, pos, NONE);
-            fields.push(na < nd ? utf8Of(text.slice(pos, nd)) : text.slice(pos, nd));
+            if (na < pos) na = high!.next(pos, NONE);
+            fields.push(na < nd ? bytes.toString('utf8', pos, nd) : text.slice(pos, nd));
             pos = nd + dl;
             wasMid = false;
             if (text.charCodeAt(pos) === QUOTE) break;
@@ -262,18 +228,17 @@ export class CsvReader extends TextReader {
           if (nq < pos) nq = found(text.indexOf('"', pos));
           if (nq < end) err ??= strayQuote(fields.length + 1);
           const e = end > pos && text.charCodeAt(end - 1) === CR ? end - 1 : end;
-          if (na < pos) na = nextHigh(text, pos, NONE);
-          fields.push(na < e ? utf8Of(text.slice(pos, e)) : text.slice(pos, e));
-          if (end < len) {
-            pos = end + 1;
-            endNl = 1;
-          } else pos = len;
+          if (na < pos) na = high!.next(pos, NONE);
+          fields.push(na < e ? bytes.toString('utf8', pos, e) : text.slice(pos, e));
+          endNl = end < len ? 1 : 0;
+          pos = end + endNl;
           break;
         }
 
-      if (nb < (cut >= 0 ? cut : pos)) {
+      // Invalid UTF-8 in the record (or in the part of it read so far).
+      const to = cut >= 0 ? cut : pos;
+      if (nb < to) {
         if (badByte < 0) badByte = bad[bi].byte;
-        const to = cut >= 0 ? cut : pos;
         while (bi < bad.length && bad[bi].at < to) bi++;
         nb = bi < bad.length ? bad[bi].at : NONE;
       }
@@ -296,13 +261,11 @@ export class CsvReader extends TextReader {
       const recLine = line;
       line += extra + endNl;
       this.mark(pos, line);
-      const message = unterminated
-        ? 'unterminated quoted field'
-        : tooLong || chars + pos - recStart > limit
-          ? `record longer than ${limit} bytes (is a quoted field not closed?)`
-          : badByte >= 0
-            ? invalidUtf8Message(badByte)
-            : err;
+      // One problem per record, the most telling first.
+      let message = err;
+      if (unterminated) message = 'unterminated quoted field';
+      else if (tooLong || chars + pos - recStart > limit) message = `record longer than ${limit} bytes (is a quoted field not closed?)`;
+      else if (badByte >= 0) message = invalidUtf8Message(badByte);
       if (message === undefined) this.onRecord({ line: recLine, fields });
       else this.onProblem({ line: recLine, message });
     }
@@ -314,20 +277,25 @@ export class CsvReader extends TextReader {
 let unescaped = '';
 
 /**
- * Read a quoted field with doubled quotes, its content starting at `from`, in one pass that copies the bytes to a
- * buffer (one quote of each pair) and decodes them once: the index of the closing quote, the value in `unescaped`;
- * -1 when the text ends first, -2 when it ends on a quote that the next text may double.
+ * Read a quoted field with doubled quotes, its content starting at `from`, in one pass over the bytes that copies
+ * them to a buffer (one quote of each pair) and decodes them once: the index of the closing quote, the value in
+ * `unescaped`; -1 when the bytes end first, -2 when they end on a quote that the next push may double.
  */
-function unescapeQuoted(text: string, from: number, final: boolean): number {
-  const len = text.length;
-  const b = scratchBuffer(len - from);
+function unescapeQuoted(bytes: Buffer, from: number, final: boolean): number {
+  const len = bytes.length;
+  let b = scratchBuffer(0);
   let w = 0;
   let high = 0;
   for (let i = from; i < len; i++) {
-    const c = text.charCodeAt(i);
+    if (w === b.length) {
+      const bigger = scratchBuffer(w * 2);
+      b.copy(bigger, 0, 0, w);
+      b = bigger;
+    }
+    const c = bytes[i];
     if (c === QUOTE) {
       if (i + 1 >= len && !final) return -2;
-      if (text.charCodeAt(i + 1) !== QUOTE) {
+      if (bytes[i + 1] !== QUOTE) {
         unescaped = b.toString(high & 0x80 ? 'utf8' : 'latin1', 0, w);
         return i;
       }
@@ -339,18 +307,8 @@ function unescapeQuoted(text: string, from: number, final: boolean): number {
   return -1;
 }
 
-function found(i: number): number {
-  return i < 0 ? NONE : i;
-}
-
 function strayQuote(field: number): string {
   return `a quote inside unquoted field ${field} (quote the whole field and double the quotes inside)`;
-}
-
-function countNewlines(text: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 /**

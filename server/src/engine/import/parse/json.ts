@@ -5,7 +5,7 @@
  * its own; an element cut by the end of a push is kept as a list of parts, joined once when it ends.
  */
 import type { Checkpoint, ParsedRecord, ParseProblem } from '../types';
-import { invalidUtf8Message, nextHigh, TextReader, utf8Of, type Piece } from './utf8';
+import { found, HighBytes, invalidUtf8Message, NONE, TextReader, utf8Of, type Piece } from './utf8';
 
 const LF = 10;
 const CR = 13;
@@ -18,7 +18,6 @@ const LBRACKET = 91;
 const RBRACKET = 93;
 const LBRACE = 123;
 const RBRACE = 125;
-const NONE = 0x3fffffff;
 
 const enum At {
   /** Before the array: whitespace, then `[`. */
@@ -125,6 +124,7 @@ export class JsonArrayReader extends TextReader {
     let nb = bad.length ? bad[0].at : NONE;
     // The next byte above 0x7f: an element before it needs no UTF-8 decoding.
     let na = this.win.ascii ? NONE : -1;
+    const high = this.win.ascii ? undefined : new HighBytes(this.win.bytes);
     // Lines are counted only up to where one is needed: `nl` is the next newline not counted yet.
     let line = this.line;
     let nl = found(text.indexOf('\n'));
@@ -203,7 +203,7 @@ export class JsonArrayReader extends TextReader {
           // Cut by the end of the text: keep what was read, unless it is too long to be kept.
           if (p > len) this.escaped = true;
           if (this.elemBad < 0 && nb < len) this.elemBad = bad.find((b) => b.at >= start)!.byte;
-          if (na < start) na = nextHigh(text, start, NONE);
+          if (na < start) na = high!.next(start, NONE);
           if (na < len) this.partsHigh = true;
           this.partChars += len - start;
           if (this.tooLong || this.partChars > this.limit) {
@@ -213,7 +213,7 @@ export class JsonArrayReader extends TextReader {
           pos = len;
           break;
         }
-        if (na < start) na = nextHigh(text, start, NONE);
+        if (na < start) na = high!.next(start, NONE);
         this.endElement(text, start, end, nb >= start ? nb : NONE, na < end, lineAt(end));
         while (bi < bad.length && bad[bi].at < end) bi++;
         nb = bi < bad.length ? bad[bi].at : NONE;
@@ -271,8 +271,4 @@ export class JsonArrayReader extends TextReader {
     this.at = At.Stop;
     this.onProblem({ line, message, fatal: true });
   }
-}
-
-function found(i: number): number {
-  return i < 0 ? NONE : i;
 }

@@ -3,7 +3,7 @@
  * The byte string of a push (utf8.ts) is cut at newlines with indexOf, a line with bytes above 0x7f is decoded,
  * and each line goes to JSON.parse: the cost is JSON.parse's.
  */
-import { invalidUtf8Message, nextHigh, TextReader, utf8Of, type Piece } from './utf8';
+import { HighBytes, invalidUtf8Message, STALE, TextReader, type Piece } from './utf8';
 
 const LF = 10;
 const CR = 13;
@@ -23,6 +23,7 @@ export class JsonLinesReader extends TextReader {
     // A line cut by the end of the text needs a newline to end: text without one is only set aside.
     if (this.keep < this.win.text.length || this.skipping) {
       if (p.text.indexOf('\n') < 0) {
+        p.bytes = STALE;
         this.deferredChars += p.text.length;
         if (this.skipping ? this.deferredChars <= this.limit : this.win.text.length - this.keep + this.deferredChars <= this.limit) return;
       }
@@ -48,6 +49,7 @@ export class JsonLinesReader extends TextReader {
     let nb = bad.length ? bad[0].at : len;
     // The next byte above 0x7f: a line before it needs no UTF-8 decoding.
     let na = this.win.ascii ? len : -1;
+    const high = this.win.ascii ? undefined : new HighBytes(this.win.bytes);
     let line = this.line;
     let pos = 0;
     while (pos < len || (this.skipping && final)) {
@@ -92,8 +94,8 @@ export class JsonLinesReader extends TextReader {
       }
       let value: unknown;
       try {
-        if (na < pos) na = nextHigh(text, pos, len);
-        value = JSON.parse(na < end ? utf8Of(text.slice(pos, end)) : text.slice(pos, end));
+        if (na < pos) na = high!.next(pos, len);
+        value = JSON.parse(na < end ? this.win.bytes.toString('utf8', pos, end) : text.slice(pos, end));
       } catch (e) {
         this.mark(next, line);
         this.onProblem({ line: recLine, message: `not valid JSON: ${(e as Error).message}` });

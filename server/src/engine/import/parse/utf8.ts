@@ -25,6 +25,8 @@ export interface BadByte {
 /** A run of bytes of the object, as a byte string. */
 export interface Piece {
   text: string;
+  /** The bytes themselves: a view of the caller's chunk, valid only during the push that made the piece (STALE after). */
+  bytes: Buffer;
   /** Absolute byte offset of text[0] in the object. */
   offset: number;
   /** Every byte is below 0x80: nothing to decode. */
@@ -32,24 +34,67 @@ export interface Piece {
   bad: BadByte[] | undefined;
 }
 
+/** The bytes of a piece set aside past its push: the caller may reuse its chunk's memory. */
+export const STALE = Buffer.alloc(0);
+
 export function invalidUtf8Message(byte: number): string {
   return `invalid UTF-8 (byte 0x${byte.toString(16).padStart(2, '0')})`;
 }
 
-const HIGH = /[\x80-\xff]/g;
+/** "Not found" for a cached search: beyond any index, and still a small integer for V8. */
+export const NONE = 0x3fffffff;
 
-/** Index of the first byte above 0x7f at or after `from` in a byte string, or `none`. */
-export function nextHigh(text: string, from: number, none: number): number {
-  HIGH.lastIndex = from;
-  return HIGH.test(text) ? HIGH.lastIndex - 1 : none;
+/** indexOf's answer for a cached search. */
+export function found(i: number): number {
+  return i < 0 ? NONE : i;
+}
+
+export function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * Finds the bytes above 0x7f (the values to decode as UTF-8) in a window's bytes, eight at a time through a
+ * 32-bit view: ~3x faster than a regular expression over the byte string, and the readers ask often.
+ */
+export class HighBytes {
+  private readonly words: Uint32Array;
+  /** bytes[lead] is the first byte of words[0] (the view must be 4-byte aligned). */
+  private readonly lead: number;
+
+  constructor(private readonly bytes: Buffer) {
+    this.lead = Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3);
+    this.words = new Uint32Array(bytes.buffer, bytes.byteOffset + this.lead, (bytes.length - this.lead) >>> 2);
+  }
+
+  /** The index of the first byte above 0x7f at or after `from`, or `none`. */
+  next(from: number, none: number): number {
+    const b = this.bytes;
+    const w = this.words;
+    const len = b.length;
+    let k = from <= this.lead ? 0 : (from - this.lead + 3) >>> 2;
+    let i = from;
+    for (const e = Math.min(len, this.lead + (k << 2)); i < e; i++) if (b[i] > 0x7f) return i;
+    const n = w.length - 1;
+    while (k < n && ((w[k] | w[k + 1]) & 0x80808080) === 0) k += 2;
+    for (i = Math.max(from, this.lead + (k << 2)); i < len; i++) if (b[i] > 0x7f) return i;
+    return none;
+  }
 }
 
 let scratch = Buffer.allocUnsafe(1 << 16);
 
-/** A buffer of at least n bytes, reused: the readers are synchronous, so one is enough for all of them. */
+/**
+ * A buffer of at least n bytes: one shared (the readers are synchronous, so one is enough for all of them), or
+ * beyond 1 MB a one-off, so that a huge field does not keep its buffer alive.
+ */
 export function scratchBuffer(n: number): Buffer {
-  if (scratch.length < n) scratch = Buffer.allocUnsafe(Math.max(n, scratch.length * 2));
-  return scratch;
+  if (n <= scratch.length) return scratch;
+  const b = Buffer.allocUnsafe(Math.max(n, scratch.length * 2));
+  if (b.length <= 1 << 20) scratch = b;
+  return b;
 }
 
 /** The text that the bytes of a byte string spell in UTF-8. */
@@ -112,8 +157,8 @@ export class Utf8Decoder {
     const offset = this.offset;
     this.offset += buf.length;
     const text = buf.toString('latin1');
-    if (isAscii(buf)) return { text, offset, ascii: true, bad: undefined };
-    return { text, offset, ascii: false, bad: isUtf8(buf) ? undefined : invalidSequences(buf) };
+    if (isAscii(buf)) return { text, bytes: buf, offset, ascii: true, bad: undefined };
+    return { text, bytes: buf, offset, ascii: false, bad: isUtf8(buf) ? undefined : invalidSequences(buf) };
   }
 }
 
@@ -178,6 +223,12 @@ function invalidSequences(buf: Buffer): BadByte[] {
  */
 export class Window {
   text = '';
+  /**
+   * The bytes of text (bytes[i] is text.charCodeAt(i)), for the values decoded or unescaped from bytes. Rebuilt
+   * on every refill: a fresh piece alone is used as it is (a view of the caller's chunk, valid during the push);
+   * otherwise the text is copied back to bytes, so nothing refers to a chunk after its push.
+   */
+  bytes: Buffer = Buffer.alloc(0);
   /** Absolute byte offset of text[0]. */
   start: number;
   /** Every byte of text is below 0x80. */
@@ -206,8 +257,13 @@ export class Window {
       if (!p.ascii) this.ascii = false;
       len += p.text.length;
     }
-    if (pieces.length === 1 && this.text.length === 0) this.text = pieces[0].text;
-    else if (pieces.length) this.text += pieces.map((p) => p.text).join('');
+    if (pieces.length === 1 && this.text.length === 0 && pieces[0].bytes.length === pieces[0].text.length) {
+      this.text = pieces[0].text;
+      this.bytes = pieces[0].bytes;
+    } else {
+      this.text += pieces.map((p) => p.text).join('');
+      this.bytes = Buffer.from(this.text, 'latin1');
+    }
   }
 }
 
