@@ -58,6 +58,9 @@ const common = {
   logLevel: 'warning',
   // jsonc-parser's UMD build hides its requires from bundlers; its ESM build bundles cleanly.
   mainFields: ['module', 'main'],
+  // ESM packages bundled into CommonJS (openpgp: createRequire(import.meta.url)) get the bundle's own URL.
+  define: { 'import.meta.url': '__pipewrightImportMetaUrl' },
+  banner: { js: "var __pipewrightImportMetaUrl = require('url').pathToFileURL(__filename).href;" },
 };
 // node-sqlite3-wasm loads its WebAssembly from the directory of the script that holds it: beside the bundles.
 mkdirSync(join(root, 'dist'), { recursive: true });

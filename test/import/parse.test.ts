@@ -8,6 +8,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { createRecordReader, formatOfKey } from '../../server/src/engine/import/parse';
 import type { Checkpoint, FileFormat, ParsedRecord, ParseProblem } from '../../server/src/engine/import/types';
+import { HighBytes } from '../../server/src/engine/import/parse/utf8';
 import { prng } from '../helpers/random';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -500,6 +501,22 @@ test('memory stays bounded: a 24 MB JSON array, an unterminated quote, an endles
   assert.ok(line.grown < 4 * MB, `endless line: heap grew ${line.grown} bytes`);
   const element = grows('json', '[{"a":"', 'xxxxxxxx', MB);
   assert.ok(element.grown < 4 * MB, `endless element: heap grew ${element.grown} bytes`);
+});
+
+test('the scan for bytes to decode finds the next byte above 0x7f from any position, at any alignment', () => {
+  const rand = prng(11);
+  const backing = Buffer.alloc(200);
+  for (let round = 0; round < 300; round++) {
+    for (let i = 0; i < backing.length; i++) backing[i] = rand() < 0.03 ? 0x80 + Math.floor(rand() * 128) : Math.floor(rand() * 128);
+    const at = Math.floor(rand() * 8);
+    const bytes = backing.subarray(at, at + Math.floor(rand() * (backing.length - at)));
+    const high = new HighBytes(bytes);
+    for (let from = 0; from <= bytes.length; from++) {
+      let want = from;
+      while (want < bytes.length && bytes[want] < 0x80) want++;
+      assert.equal(high.next(from, -1), want < bytes.length ? want : -1, `offset ${at}, length ${bytes.length}, from ${from}`);
+    }
+  }
 });
 
 // ---------------------------------------------------------------------------------------------------------

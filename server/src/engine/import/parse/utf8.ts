@@ -65,8 +65,9 @@ export class HighBytes {
   private readonly lead: number;
 
   constructor(private readonly bytes: Buffer) {
-    this.lead = Math.min(bytes.length, (4 - (bytes.byteOffset & 3)) & 3);
-    this.words = new Uint32Array(bytes.buffer, bytes.byteOffset + this.lead, (bytes.length - this.lead) >>> 2);
+    const lead = (4 - (bytes.byteOffset & 3)) & 3;
+    this.lead = Math.min(lead, bytes.length);
+    this.words = lead < bytes.length ? new Uint32Array(bytes.buffer, bytes.byteOffset + lead, (bytes.length - lead) >>> 2) : new Uint32Array(0);
   }
 
   /** The index of the first byte above 0x7f at or after `from`, or `none`. */
