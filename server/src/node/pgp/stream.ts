@@ -14,7 +14,7 @@ import { basename, dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
-import { createMessage, decrypt, decryptKey, encrypt, enums, readKey, readMessage, readPrivateKey, type PrivateKey } from 'openpgp';
+import { createMessage, decrypt, decryptKey, decryptSessionKeys, encrypt, enums, readKey, readMessage, readPrivateKey, type PrivateKey, type SessionKey } from 'openpgp';
 import { reasonOf } from './keys';
 
 export type ByteSource = AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
@@ -108,12 +108,19 @@ export async function decryptToFile(input: ByteSource, privateArmored: string, d
     if (wanted.length && !wanted.some((id) => ours.some((o) => o.equals(id, true)))) {
       throw noKeyMatch(source, `it is encrypted for key ${wanted.map((id) => id.toHex().toUpperCase()).join(', ')}, and this private key is ${key.getFingerprint().toUpperCase()}`);
     }
-    let data;
+    // Two steps, so that a failure says which: opening the session key (the key's part) or the data (integrity).
+    let sessionKeys;
     try {
-      ({ data } = await decrypt({ message, decryptionKeys: key, format: 'binary', config: { allowUnauthenticatedStream: true } }));
+      sessionKeys = await decryptSessionKeys({ message, decryptionKeys: key });
     } catch (e) {
       if (read.error) throw sourceError(source, read.error);
-      if (/session key|decryption key packets|No (public|symmetrically) key/i.test(reasonOf(e))) throw noKeyMatch(source, reasonOf(e), e);
+      throw noKeyMatch(source, reasonOf(e), e);
+    }
+    let data;
+    try {
+      ({ data } = await decrypt({ message, sessionKeys: sessionKeys as SessionKey[], format: 'binary', config: { allowUnauthenticatedStream: true } }));
+    } catch (e) {
+      if (read.error) throw sourceError(source, read.error);
       throw integrityError(source, destPath, e);
     }
     const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
