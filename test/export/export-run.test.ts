@@ -140,3 +140,33 @@ test('an export killed mid-way leaves no _SUCCESS; the next run aborts the uploa
   assert.equal(left.Uploads?.length ?? 0, 0, 'no multipart upload is left open');
   assert.equal((await keys('killed/')).filter((k) => k.key.endsWith('_SUCCESS')).length, 1, 'only the completed run has a success marker');
 });
+
+test('a PGP pipeline delivers .parquet.gpg files that gpg decrypts into Parquet DuckDB reads', async () => {
+  const { generateStripeKeyPair } = await import('../../server/src/node/pgp/keys');
+  const { execFileSync } = await import('node:child_process');
+  const pair = await generateStripeKeyPair('acct_1Nv0FGQ9RKHgCVdK');
+  mkdirSync(join(dir, 'keys'), { recursive: true });
+  writeFileSync(join(dir, 'keys', 'acct_1Nv0FGQ9RKHgCVdK.key'), pair.publicArmored);
+  const path = pipeline('pgp', { prefix: 'pgp/', tables: ['refunds', 'customers'], encryption: { type: 'pgp', publicKey: 'keys/acct_1Nv0FGQ9RKHgCVdK.key' } });
+  const r = await cli(['export', path, '--endpoint', moto.endpoint, '--json']).done;
+  assert.equal(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { tables: Array<{ table: string; rows: number; files: string[] }> };
+  const home = mkdtempSync(join(tmpdir(), 'pw-gnupg-'));
+  const local = mkdtempSync(join(tmpdir(), 'pw-export-pgp-'));
+  try {
+    writeFileSync(join(home, 'private.asc'), pair.privateArmored);
+    execFileSync('gpg', ['--homedir', home, '--batch', '--yes', '--import', join(home, 'private.asc')], { stdio: 'pipe' });
+    const db = await (await DuckDBInstance.create(':memory:')).connect();
+    for (const t of report.tables) {
+      assert.ok(t.files.every((f) => f.endsWith('.parquet.gpg')), t.files.join(', '));
+      const gpgFile = await download(t.files[0], local);
+      const parquet = `${gpgFile}.parquet`;
+      execFileSync('gpg', ['--homedir', home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--output', parquet, '--decrypt', gpgFile], { stdio: 'pipe' });
+      const count = await db.runAndReadAll(`SELECT count(*) AS n FROM read_parquet('${parquet}')`);
+      assert.equal(Number(count.getRowObjects()[0].n), t.rows, `${t.table}: gpg-decrypted Parquet holds every row`);
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(local, { recursive: true, force: true });
+  }
+});
