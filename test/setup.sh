@@ -15,6 +15,8 @@ need=()
 command -v nvim >/dev/null 2>&1 || need+=(neovim)
 # The AWS CLI is a peer oracle: it lists what the S3 servers hold (test/import/).
 aws --version >/dev/null 2>&1 || need+=(awscli)
+# GnuPG is the peer of the PGP tests (test/pgp/): it reads our keys and decrypts what we encrypt, and the other way round.
+command -v gpg >/dev/null 2>&1 || need+=(gnupg)
 if [ ${#need[@]} -gt 0 ]; then
   apt_install "${need[@]}"
 fi

@@ -9,7 +9,7 @@ import { createS3Client } from '../node/aws/s3';
 import { explainAwsError } from '../node/aws/errors';
 import { loadExportPipeline, type ExportPipeline } from '../node/export/pipeline';
 import { s3Sink } from '../node/export/s3-sink';
-import { jsonlFolderSource, writeSampleData } from '../node/export/sources';
+import { jsonlFolderSource, SourceError, writeSampleData } from '../node/export/sources';
 import { isLoopback, localCredentials } from '../node/import/connect';
 import { terminalJob } from './progress';
 
@@ -138,7 +138,7 @@ export async function runExportCommand(args: string[], stdout: NodeJS.WritableSt
   } catch (e) {
     job.dispose();
     client.destroy();
-    stderr.write(`pipewright export: ${explainAwsError(e, { operation: 's3:PutObject', bucket: p.bucket, region: o.region || p.region, endpoint, config: p.path, profile: o.profile })}\n`);
+    stderr.write(`pipewright export: ${e instanceof SourceError ? e.message : explainAwsError(e, { operation: 's3:PutObject', bucket: p.bucket, region: o.region || p.region, endpoint, config: p.path, profile: o.profile })}\n`);
     stderr.write('pipewright export: the run was not completed: its uploads were aborted and no _SUCCESS was written.\n');
     return 3;
   }

@@ -5,6 +5,7 @@ import { runImportCommand, runPreview, IMPORT_HELP, PREVIEW_HELP } from './impor
 import { runS3, S3_HELP } from './s3';
 import { runExportCommand, runSampleData, EXPORT_HELP, SAMPLE_HELP } from './export';
 import { runPenny, PENNY_HELP } from './penny';
+import { runDemo, DEMO_HELP } from './demo';
 
 const VERSION = '0.1.0';
 
@@ -13,6 +14,7 @@ const HELP = `pipewright ${VERSION} — check and run S3 data pipeline configs
 Usage: pipewright <command> [options]
 
 Commands:
+  demo             Run everything on this machine: lint, embedded S3, export, penny test, import
   lint [paths…]    Check pipeline, IAM policy, template and AEP files (default: the current folder)
   iam generate     Write the least-privilege IAM policies for a pipeline
   iam check        Judge the live IAM role of a pipeline against what its integration needs
@@ -44,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'help' && rest[0] === 'export') process.stdout.write(EXPORT_HELP);
     else if (command === 'help' && rest[0] === 'sample-data') process.stdout.write(SAMPLE_HELP);
     else if (command === 'help' && rest[0] === 'penny') process.stdout.write(PENNY_HELP);
+    else if (command === 'help' && rest[0] === 'demo') process.stdout.write(DEMO_HELP);
     else process.stdout.write(HELP);
     return 0;
   }
@@ -68,6 +71,8 @@ export async function main(argv: string[]): Promise<number> {
       return await runSampleData(rest, process.stdout, process.stderr, process.cwd());
     case 'penny':
       return await runPenny(rest, process.stdout, process.stderr, process.cwd());
+    case 'demo':
+      return await runDemo(rest, process.stdout, process.stderr, process.cwd());
     default:
       process.stderr.write(`pipewright: unknown command "${command}". Run "pipewright --help" for the list.\n`);
       return 2;

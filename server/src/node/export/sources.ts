@@ -9,11 +9,14 @@ import { once } from 'node:events';
 import type { ExportSource } from '../../engine/export/run';
 import { sampleObjects, SAMPLE_TABLES, type SampleOptions } from '../../engine/export/sample';
 
+/** A problem with the source data (a missing file, a bad line): said as it is, it is not an AWS error. */
+export class SourceError extends Error {}
+
 export function jsonlFolderSource(dir: string): ExportSource {
   return {
     async *read(table) {
       const file = join(dir, `${table}.jsonl`);
-      if (!existsSync(file)) throw new Error(`${file}: no such file — the source folder needs one JSON Lines file per table (run "pipewright sample-data ${dir}" for sample data)`);
+      if (!existsSync(file)) throw new SourceError(`${file}: no such file — the source folder needs one JSON Lines file per table (run "pipewright sample-data ${dir}" for sample data)`);
       const lines = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
       let n = 0;
       for await (const line of lines) {
@@ -23,9 +26,9 @@ export function jsonlFolderSource(dir: string): ExportSource {
         try {
           obj = JSON.parse(line);
         } catch (e) {
-          throw new Error(`${file}:${n}: not valid JSON (${(e as Error).message}); fix the line and run the export again`);
+          throw new SourceError(`${file}:${n}: not valid JSON (${(e as Error).message}); fix the line and run the export again`);
         }
-        if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new Error(`${file}:${n}: each line must be one Stripe object ({…})`);
+        if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw new SourceError(`${file}:${n}: each line must be one Stripe object ({…})`);
         yield obj as Record<string, unknown>;
       }
     },

@@ -8,7 +8,7 @@
  * `generateStripeKeyPair` makes exactly that key (an RSA-4096 primary that certifies and signs, an RSA-4096 subkey that
  * encrypts, a v4 key gpg 2.2 reads); `inspectPublicKey` checks a key file against the same list.
  */
-import { generateKey, readKeys, type Key, type Subkey } from 'openpgp';
+import { config, enums, generateKey, readKeys, type Key, type PrivateKey, type Subkey } from 'openpgp';
 
 /** A Stripe account (acct_…) or organisation (org_…) id: what the key's real name must be. */
 export const STRIPE_KEY_OWNER = /^(acct|org)_[A-Za-z0-9]+$/;
@@ -33,7 +33,7 @@ export async function generateStripeKeyPair(accountId: string): Promise<StripeKe
   if (!STRIPE_KEY_OWNER.test(accountId)) {
     throw new Error(`"${accountId}" is not a Stripe account id: the key's name must be your account id (acct_…) or organisation id (org_…), as shown in the Stripe Dashboard.`);
   }
-  const { publicKey, privateKey } = await generateKey({
+  const { privateKey } = await generateKey({
     type: 'rsa',
     rsaBits: STRIPE_RSA_BITS,
     // Name only: openpgp writes the user id as the bare name when there is no email and no comment, which is what
@@ -42,7 +42,32 @@ export async function generateStripeKeyPair(accountId: string): Promise<StripeKe
     keyExpirationTime: 0,
     format: 'object',
   });
+  await dropSha3Preferences(privateKey);
+  const publicKey = privateKey.toPublic();
   return { publicArmored: publicKey.armor(), privateArmored: privateKey.armor(), fingerprint: publicKey.getFingerprint().toUpperCase() };
+}
+
+/**
+ * openpgp lists SHA3-512 and SHA3-256 among a new key's preferred hashes; gpg 2.2 (Debian 12's) knows neither, and on
+ * every import of the key prints "WARNING: key … contains preferences for unavailable algorithms … it is strongly
+ * suggested that you update your preferences and re-distribute this key" — alarming, and wrong advice for a
+ * customer. The guide's key is made by gpg, which never lists them: drop them and re-sign the user id certification
+ * with the key itself (SHA-512 and SHA-256 stay, as gpg's own keys have).
+ */
+async function dropSha3Preferences(privateKey: PrivateKey): Promise<void> {
+  const sha3 = new Set<number>([enums.hash.sha3_256, enums.hash.sha3_512]);
+  for (const user of privateKey.users) {
+    if (!user.userID) continue;
+    for (const sig of user.selfCertifications) {
+      if (!sig.preferredHashAlgorithms?.some((h) => sha3.has(h))) continue;
+      sig.preferredHashAlgorithms = sig.preferredHashAlgorithms.filter((h) => !sha3.has(h));
+      // openpgp adds a random "salt" notation to each signature it makes, and refuses to re-sign one that has it.
+      sig.rawNotations = sig.rawNotations.filter((n) => n.name !== 'salt@notations.openpgpjs.org');
+      // sign() needs the full config (its typings omit that parameter).
+      const sign = sig.sign.bind(sig) as (key: unknown, data: unknown, date: Date | undefined, detached: boolean, cfg: typeof config) => Promise<void>;
+      await sign(privateKey.keyPacket, { userID: user.userID, key: privateKey.keyPacket }, sig.created ?? undefined, false, config);
+    }
+  }
 }
 
 export interface PgpFinding {

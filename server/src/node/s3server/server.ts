@@ -17,6 +17,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { end, error, esc, xml } from './replies';
+import { handleMultipart, isMultipart, listUploads } from './multipart';
+import { awsChunkedDecoder } from './chunked';
 
 export interface LocalS3Options {
   root: string;
@@ -81,6 +84,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
       }
       if (!existsSync(bucketDir) || !statSync(bucketDir).isDirectory()) return error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', bucket);
       if (req.method === 'HEAD') return end(res, 200, { 'x-amz-bucket-region': region });
+      if (req.method === 'GET' && q.has('uploads')) return listUploads(res, root, bucket, q.get('prefix') ?? '');
       if (req.method === 'GET' && q.has('location')) return xml(res, 200, `<LocationConstraint>${region === 'us-east-1' ? '' : region}</LocationConstraint>`);
       if (req.method === 'GET') return listObjects(res, bucket, bucketDir, q);
       return error(res, 405, 'MethodNotAllowed', `${req.method} on a bucket is not served here.`);
@@ -88,6 +92,7 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     if (!existsSync(bucketDir)) return error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', bucket);
     if (key.split('/').some((s) => s === '..' || s === '.')) return error(res, 400, 'InvalidArgument', 'Keys with . or .. segments are not served.', key);
     const file = join(bucketDir, ...key.split('/'));
+    if (isMultipart(req.method, q)) return handleMultipart(req, res, { root, bucket, key, file, q, etags });
     if (req.method === 'PUT') return putObject(req, res, file);
     if (req.method === 'DELETE') {
       rmSync(file, { force: true });
@@ -252,32 +257,6 @@ function byteOrder(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-/** aws-chunked framing (`<hex size>[;chunk-signature=…]\r\n<data>\r\n`, trailers after the 0 chunk) → the bytes. */
-function awsChunkedDecoder(): Transform {
-  let buf = Buffer.alloc(0);
-  let need = -1;
-  let done = false;
-  return new Transform({
-    transform(chunk: Buffer, _e, cb) {
-      buf = Buffer.concat([buf, chunk]);
-      while (!done) {
-        if (need < 0) {
-          const nl = buf.indexOf('\r\n');
-          if (nl < 0) break;
-          need = parseInt(buf.subarray(0, nl).toString('latin1').split(';')[0], 16);
-          buf = buf.subarray(nl + 2);
-          if (need === 0) done = true;
-        } else {
-          if (buf.length < need + 2) break;
-          this.push(buf.subarray(0, need));
-          buf = buf.subarray(need + 2);
-          need = -1;
-        }
-      }
-      cb();
-    },
-  });
-}
 
 function contentType(key: string): string {
   if (/\.csv$/i.test(key)) return 'text/csv';
@@ -285,25 +264,4 @@ function contentType(key: string): string {
   if (/\.json$/i.test(key)) return 'application/json';
   if (/\.(jsonl|ndjson|jsonline)$/i.test(key)) return 'application/x-ndjson';
   return 'application/octet-stream';
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-function xml(res: ServerResponse, status: number, body: string): void {
-  const text = `<?xml version="1.0" encoding="UTF-8"?>\n${body.replace(/^<(\w+)/, '<$1 xmlns="http://s3.amazonaws.com/doc/2006-03-01/"')}`;
-  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function error(res: ServerResponse, status: number, code: string, message: string, resource = ''): void {
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${esc(message)}</Message><Resource>${esc(resource)}</Resource></Error>`;
-  res.writeHead(status, { 'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function end(res: ServerResponse, status: number, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { ...headers, 'Content-Length': 0 });
-  res.end();
 }

@@ -10,7 +10,7 @@
  * costs linear time however the bytes are chunked.
  */
 import type { Checkpoint, ParsedRecord, ParseProblem } from '../types';
-import { countNewlines, found, HighBytes, invalidUtf8Message, NONE, scratchBuffer, STALE, TextReader, type Piece } from './utf8';
+import { countNewlines, found, HighBytes, invalidUtf8Message, NONE, STALE, TextReader, type Piece } from './utf8';
 
 const LF = 10;
 const CR = 13;
@@ -260,12 +260,12 @@ export class CsvReader extends TextReader {
 
       const recLine = line;
       line += extra + endNl;
-      this.mark(pos, line);
       // One problem per record, the most telling first.
       let message = err;
       if (unterminated) message = 'unterminated quoted field';
       else if (tooLong || chars + pos - recStart > limit) message = `record longer than ${limit} bytes (is a quoted field not closed?)`;
       else if (badByte >= 0) message = invalidUtf8Message(badByte);
+      this.mark(pos, line);
       if (message === undefined) this.onRecord({ line: recLine, fields });
       else this.onProblem({ line: recLine, message });
     }
@@ -275,6 +275,16 @@ export class CsvReader extends TextReader {
 
 /** The value unescapeQuoted read. */
 let unescaped = '';
+
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+/** A buffer of at least n bytes: one shared (runs do not overlap), or beyond 1 MB a one-off, not kept alive. */
+function scratchBuffer(n: number): Buffer {
+  if (n <= scratch.length) return scratch;
+  const b = Buffer.allocUnsafe(Math.max(n, scratch.length * 2));
+  if (b.length <= 1 << 20) scratch = b;
+  return b;
+}
 
 /**
  * Read a quoted field with doubled quotes, its content starting at `from`, in one pass over the bytes that copies

@@ -5,7 +5,7 @@
  * its own; an element cut by the end of a push is kept as a list of parts, joined once when it ends.
  */
 import type { Checkpoint, ParsedRecord, ParseProblem } from '../types';
-import { found, HighBytes, invalidUtf8Message, NONE, TextReader, utf8Of, type Piece } from './utf8';
+import { found, HighBytes, invalidUtf8Message, NONE, TextReader, type Piece } from './utf8';
 
 const LF = 10;
 const CR = 13;
@@ -91,8 +91,14 @@ export class JsonArrayReader extends TextReader {
     const bad = this.elemBad >= 0 ? this.elemBad : nb < end ? this.win.bad.find((b) => b.at >= start)!.byte : -1;
     const chars = this.partChars + end - start;
     const empty = chars === 0;
-    let body = this.tooLong || chars > this.limit || bad >= 0 || empty ? '' : this.parts.length ? this.parts.join('') + text.slice(start, end) : text.slice(start, end);
-    if (high || this.partsHigh) body = utf8Of(body);
+    let body = '';
+    if (!(this.tooLong || chars > this.limit || bad >= 0 || empty)) {
+      if (!this.parts.length) body = high ? this.win.bytes.toString('utf8', start, end) : text.slice(start, end);
+      else {
+        body = this.parts.join('') + text.slice(start, end);
+        if (high || this.partsHigh) body = Buffer.from(body, 'latin1').toString('utf8');
+      }
+    }
     const line = this.elemLine;
     const tooLong = this.tooLong || chars > this.limit;
     this.parts = [];

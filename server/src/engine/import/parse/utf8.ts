@@ -4,9 +4,9 @@
  * Each push becomes one "byte string": a latin1 decode (a native copy, ~8 GB/s), one character per byte. The
  * readers find delimiters, quotes, newlines and brackets in it with indexOf: those are ASCII, and no byte of a
  * multi-byte UTF-8 sequence is ASCII, so the structure is found exactly as in decoded text, and a character index
- * is a byte offset (checkpoints cost nothing). Only the values that hold bytes above 0x7f are then decoded as
- * UTF-8 (`utf8Of`), usually a few fields: a full UTF-8 decode of a chunk with any non-ASCII byte runs at
- * ~400 MB/s, slower than the whole CSV reader.
+ * is a byte offset (checkpoints cost nothing). Only the values that hold bytes above 0x7f (`HighBytes`) are then
+ * decoded as UTF-8, from the bytes: usually a few fields, where a full UTF-8 decode of a chunk with any non-ASCII
+ * byte runs at ~400 MB/s, slower than the whole CSV reader.
  *
  * Validity: each push is cut at the end of its last complete UTF-8 sequence (the tail is carried to the next
  * push), then checked with isAscii / isUtf8 (simdutf, ~10 GB/s). Only a slice that fails is walked byte by byte
@@ -83,28 +83,6 @@ export class HighBytes {
     for (i = Math.max(from, this.lead + (k << 2)); i < len; i++) if (b[i] > 0x7f) return i;
     return none;
   }
-}
-
-let scratch = Buffer.allocUnsafe(1 << 16);
-
-/**
- * A buffer of at least n bytes: one shared (the readers are synchronous, so one is enough for all of them), or
- * beyond 1 MB a one-off, so that a huge field does not keep its buffer alive.
- */
-export function scratchBuffer(n: number): Buffer {
-  if (n <= scratch.length) return scratch;
-  const b = Buffer.allocUnsafe(Math.max(n, scratch.length * 2));
-  if (b.length <= 1 << 20) scratch = b;
-  return b;
-}
-
-/** The text that the bytes of a byte string spell in UTF-8. */
-export function utf8Of(raw: string): string {
-  const n = raw.length;
-  if (n > 1 << 20) return Buffer.from(raw, 'latin1').toString('utf8');
-  const b = scratchBuffer(n);
-  b.write(raw, 0, n, 'latin1');
-  return b.toString('utf8', 0, n);
 }
 
 const BOM = [0xef, 0xbb, 0xbf];
