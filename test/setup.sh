@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests use beyond npm packages, on a fresh Debian machine (CI runs this too):
-# Debian's neovim (the LSP-outside-VS-Code test), the AWS CLI (Debian's awscli, a peer oracle) and moto_server (moto[server] 5, Python: the local AWS the
+# Debian's neovim (the LSP-outside-VS-Code test), the AWS CLI (Debian's awscli) and GnuPG (gnupg), peer oracles, and moto_server (moto[server] 5, Python: the local AWS the
 # test/aws/ tests start). Idempotent: does nothing when all is present.
 set -euo pipefail
 SUDO=""

@@ -6,6 +6,7 @@ import { runS3, S3_HELP } from './s3';
 import { runExportCommand, runSampleData, EXPORT_HELP, SAMPLE_HELP } from './export';
 import { runPenny, PENNY_HELP } from './penny';
 import { runDemo, DEMO_HELP } from './demo';
+import { runPgp, PGP_HELP } from './pgp';
 
 const VERSION = '0.1.0';
 
@@ -24,6 +25,8 @@ Commands:
   export           Run a stripe-export pipeline: each table as Parquet in the bucket, _SUCCESS last
   sample-data      Write Stripe-shaped sample data (JSON Lines per table) to export offline
   penny send       Write Stripe's penny-test file with the pipeline's credentials
+  pgp generate     Make the PGP key pair Stripe Data Pipeline encrypts to (RSA 4096, name = account id)
+  pgp inspect      Check a public key file (acct_….key) against Stripe's guide
   penny verify     Find, decrypt and check the penny-test file; show the code to confirm
 
 Options:
@@ -47,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     else if (command === 'help' && rest[0] === 'sample-data') process.stdout.write(SAMPLE_HELP);
     else if (command === 'help' && rest[0] === 'penny') process.stdout.write(PENNY_HELP);
     else if (command === 'help' && rest[0] === 'demo') process.stdout.write(DEMO_HELP);
+    else if (command === 'help' && rest[0] === 'pgp') process.stdout.write(PGP_HELP);
     else process.stdout.write(HELP);
     return 0;
   }
@@ -73,6 +77,8 @@ export async function main(argv: string[]): Promise<number> {
       return await runPenny(rest, process.stdout, process.stderr, process.cwd());
     case 'demo':
       return await runDemo(rest, process.stdout, process.stderr, process.cwd());
+    case 'pgp':
+      return await runPgp(rest, process.stdout, process.stderr, process.cwd());
     default:
       process.stderr.write(`pipewright: unknown command "${command}". Run "pipewright --help" for the list.\n`);
       return 2;
