@@ -52,7 +52,7 @@ const PREVIEW_OBJECTS = Math.max(2_000, Math.round(50_000 * SCALE));
  */
 const THROUGHPUT_WARMUP = 0;
 const THROUGHPUT_RUNS = 3;
-const PREVIEW_RUNS = 2;
+const PREVIEW_RUNS = 5;
 const FIRST_PAGE_WARMUP = 3;
 const FIRST_PAGE_RUNS = 20;
 const FOLDER = 'imports/products/';
@@ -394,6 +394,8 @@ async function pipewrightPreview(endpoint: string, bucket: string, onPage?: () =
 
 interface CliRun {
   ms: number;
+  /** CPU seconds of the process (user + system), when /usr/bin/time measured it. */
+  cpuS: number;
   peakKb: number;
   method: string;
   report: ImportReport;
@@ -404,7 +406,7 @@ async function cliImport(root: string, pipelinePath: string, endpoint: string, e
   const useTime = existsSync('/usr/bin/time');
   const t0 = performance.now();
   const child = useTime
-    ? spawn('/usr/bin/time', ['-f', 'PIPEWRIGHT_BENCH_MAXRSS_KB=%M', process.execPath, ...cli], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    ? spawn('/usr/bin/time', ['-f', 'PIPEWRIGHT_BENCH_MAXRSS_KB=%M PIPEWRIGHT_BENCH_CPU_S=%U+%S', process.execPath, ...cli], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(process.execPath, cli, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -428,7 +430,8 @@ async function cliImport(root: string, pipelinePath: string, endpoint: string, e
   assert(code === 0, `pipewright import exited with ${code}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
   const peakKb = useTime ? Number(/PIPEWRIGHT_BENCH_MAXRSS_KB=(\d+)/.exec(stderr)?.[1] ?? NaN) : polledKb;
   assert(peakKb > 0, `no peak RSS measured (${useTime ? '/usr/bin/time printed none' : '/proc/<pid>/status could not be read'})`);
-  return { ms, peakKb, method: useTime ? '`/usr/bin/time -f %M` (the maximum resident set size the kernel reports for the process)' : '`VmHWM` of /proc/<pid>/status, polled every 50 ms', report: JSON.parse(stdout) as ImportReport };
+  const cpu = /PIPEWRIGHT_BENCH_CPU_S=([\d.]+)\+([\d.]+)/.exec(stderr);
+  return { ms, peakKb, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : 0, method: useTime ? '`/usr/bin/time -f %M` (the maximum resident set size the kernel reports for the process)' : '`VmHWM` of /proc/<pid>/status, polled every 50 ms', report: JSON.parse(stdout) as ImportReport };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -453,6 +456,9 @@ const bench: Benchmark = {
     const big = dataFile(join(dataDir, `products-1gb${tag}.csv`), 'csv', SEED + 2, { maxBytes: RSS_MAX_BYTES }, ctx.log);
     assert(big.bytes < 1_000_000_000, `${big.path} is ${big.bytes} bytes: Stripe's limit is 10^9`);
 
+    const cpuStart = machineCpu();
+    const ownStart = process.cpuUsage();
+    let childCpuS = 0;
     const saved = Object.fromEntries(Object.keys(CREDENTIALS).map((k) => [k, process.env[k]]));
     Object.assign(process.env, CREDENTIALS);
     const run = mkdtempSync(join(ctx.root, '.bench-tmp', 'import-run-'));
@@ -578,6 +584,7 @@ const bench: Benchmark = {
       const cli = await cliImport(ctx.root, rssWs.pipeline, endpoint, { ...process.env, ...CREDENTIALS });
       assert(cli.report.records === big.rows && cli.report.problems === 0, `pipewright import (CLI) imported ${cli.report.records} records with ${cli.report.problems} problems; ${big.rows} expected`);
       removeDatabase(rssWs.db);
+      childCpuS += cli.cpuS;
       ctx.log(`import: rss: ${(cli.ms / 1000).toFixed(1)} s, peak RSS ${(cli.peakKb / 1024).toFixed(0)} MiB`);
 
       // 3. Preview of 50,000 objects ----------------------------------------------------------------------
@@ -640,11 +647,26 @@ const bench: Benchmark = {
       /** Server time of one first-page listing (every first-page call, of either contender, is one listing). */
       const firstPageServer = (endStats.list.ms - f0.list.ms) / Math.max(1, endStats.list.n - f0.list.n);
 
-      // ---------------------------------------------------------------------------------------------------
+      // Client side of each listing: its wall time minus the server's time answering its requests.
+      const clientMs = (name: 'Pipewright' | 'bare') => stats(previewRun.samples[name].map((ms, i) => ms - serverMs[name][i])).median;
+      const pvClient = clientMs('Pipewright');
+      const bvClient = clientMs('bare');
+      // Other processes on the machine: its busy CPU time minus this process's, the server's and the CLI's.
+      const cpuEnd = machineCpu();
+      if (cpuStart && cpuEnd) {
+        const own = process.cpuUsage(ownStart);
+        const ours = (own.user + own.system) / 1e6 + (endStats.cpu.user + endStats.cpu.system) / 1e6 + childCpuS;
+        const seconds = (cpuEnd.total - cpuStart.total) / cpuEnd.hz;
+        const others = Math.max(0, (cpuEnd.busy - cpuStart.busy) / cpuEnd.hz - ours);
+        const share = others / Math.max(1e-9, seconds);
+        if (share > 0.05) {
+          notes.push(`⚠️ Other processes used ${(100 * share).toFixed(0)} % of the machine's CPU time while this benchmark ran (${others.toFixed(0)} CPU-seconds over ${(seconds / cpus().length).toFixed(0)} s on ${cpus().length} cores): its times are inflated and noisier than on an idle machine (memory much less so).`);
+        }
+      }
       notes.push(
         `Throughput: ${gcNotes.join('; ')} (inside the timed runs). DuckDB runs its reader on all ${cpus().length} cores; Pipewright, papaparse and the JSON loop on one (the S3 server's process takes the other when it streams a body).`,
-        `Preview: the local S3 server spends ${(pvServer / pages).toFixed(0)} ms of server time per ListObjectsV2 page (${(pvServer / 1000).toFixed(1)} s of the ${(pv.median / 1000).toFixed(1)} s of a Pipewright preview; ${(bvServer / 1000).toFixed(1)} s of the ${(bv.median / 1000).toFixed(1)} s of the bare loop): for every page it walks the whole folder (${PREVIEW_OBJECTS.toLocaleString('en-US')} entries), sorts every key by its UTF-8 bytes (two Buffer.from per comparison) and skips the keys before the continuation token, so a full listing costs O(pages × objects) on the server. The ratio therefore compares two clients that mostly wait for the same server; the client-side time (wall − server) is ${((pv.median - pvServer) / 1000).toFixed(2)} s for Pipewright and ${((bv.median - bvServer) / 1000).toFixed(2)} s for the bare loop. The very first listing took ${(firstEver / 1000).toFixed(1)} s (the server computes the MD5 ETag of each of the ${PREVIEW_OBJECTS.toLocaleString('en-US')} files once).`,
-        `First page: the server takes ${firstPageServer.toFixed(0)} ms (mean) to answer it — one walk and sort of the ${PREVIEW_OBJECTS.toLocaleString('en-US')}-entry folder — of Pipewright's ${fp.median.toFixed(0)} ms and the bare loop's ${fb.median.toFixed(0)} ms (medians); the server answered ${endStats.list.n.toLocaleString('en-US')} listings in this run.`,
+        `Preview: the server's time is measured in its own process, from each request's arrival to the end of its answer: ${(pvServer / pages).toFixed(0)} ms per ListObjectsV2 page in Pipewright's runs, ${(bvServer / pages).toFixed(0)} ms in the bare loop's (medians of the runs' totals, ${pages} pages). The very first listing took ${(firstEver / 1000).toFixed(1)} s (the server computes the MD5 ETag of each of the ${PREVIEW_OBJECTS.toLocaleString('en-US')} files once).`,
+        `First page: the server takes ${firstPageServer.toFixed(0)} ms (mean over both contenders' calls) to answer a listing's first page, of Pipewright's ${fp.median.toFixed(0)} ms and the bare loop's ${fb.median.toFixed(0)} ms (medians); it answered ${endStats.list.n.toLocaleString('en-US')} listings in this run.`,
       );
 
       return {
@@ -690,9 +712,11 @@ const bench: Benchmark = {
               { key: 'pw', header: 'Pipewright median', unit: 'ms' },
               { key: 'bare', header: 'Bare ListObjectsV2 loop median', unit: 'ms' },
               { key: 'ratio', header: 'Ratio Pipewright / bare', unit: 'ratio', target: { op: '≤', limit: 1.1 } },
-              { key: 'server', header: 'Local server’s share (median)', unit: 'ms' },
+              { key: 'server', header: 'Server’s time in a Pipewright run (median)', unit: 'ms' },
+              { key: 'pwClient', header: 'Client side, Pipewright (wall − server, median)', unit: 'ms' },
+              { key: 'bareClient', header: 'Client side, bare loop', unit: 'ms' },
             ],
-            rows: [{ what: 'Whole listing, verdict of every object', pw: pv.median, bare: bv.median, ratio: pv.median / bv.median, server: pvServer }],
+            rows: [{ what: 'Whole listing, verdict of every object', pw: pv.median, bare: bv.median, ratio: pv.median / bv.median, server: pvServer, pwClient: pvClient, bareClient: bvClient }],
           },
           {
             title: 'Time to the first page of the preview (client creation included)',
@@ -718,6 +742,19 @@ const bench: Benchmark = {
     }
   },
 };
+
+/** The machine's CPU time so far, all cores, from /proc/stat (Linux), in clock ticks; undefined elsewhere. */
+function machineCpu(): { busy: number; total: number; hz: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+    const busy = user + nice + system + irq + softirq + steal;
+    // USER_HZ: 100 on every Linux build that matters (sysconf(_SC_CLK_TCK)).
+    return { busy, total: busy + idle + iowait, hz: 100 };
+  } catch {
+    return undefined;
+  }
+}
 
 /** mtime of the newest .ts file under `dir`. */
 function newestSource(dir: string): number {

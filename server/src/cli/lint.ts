@@ -37,7 +37,13 @@ export async function lintPaths(paths: string[], cwd: string, options: LintJobOp
     if (st.isDirectory()) targets.push(...findConfigFiles(abs));
     else targets.push(abs);
   }
-  const { files, unreadable } = await lintFiles(project, [...new Set(targets)], options);
+  const unique = [...new Set(targets)];
+  // PGP key files are read with openpgp (asynchronous, and loaded only when a pipeline names a key).
+  if (unique.some((t) => /\.pipeline\.jsonc?$/i.test(t) && /"publicKey"/.test(nodeFileAccess.readFile(t) ?? ''))) {
+    const { inspectReferencedKeys } = await import('../node/pgp/inspector');
+    await inspectReferencedKeys(project, unique);
+  }
+  const { files, unreadable } = await lintFiles(project, unique, options);
   return { files, missing: [...missing, ...unreadable.map((u) => relative(cwd, u))] };
 }
 

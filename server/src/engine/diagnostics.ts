@@ -72,6 +72,7 @@ export const CODES = {
   'iam-arn': ['error', 'A malformed or impossible ARN.'],
   'iam-resource-mismatch': ['error', 'An action paired only with resources it cannot apply to grants nothing.'],
   'iam-empty-key': ['warning', 'An object ARN with an empty key grants nothing.'],
+  'pgp-key': ['error', 'The PGP public key is not one Stripe can encrypt to as its guide asks.'],
   'iam-version': ['error', 'The policy Version is missing or wrong.'],
   'iam-duplicate-sid': ['error', 'Two statements share one Sid.'],
   'iam-condition-operator': ['error', 'Unknown condition operator.'],

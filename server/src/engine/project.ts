@@ -16,7 +16,18 @@ export interface FileAccess {
   exists(path: string): boolean;
 }
 
+/** What an inspection of a PGP public key file found (node/pgp/keys.ts inspectPublicKey, cut to what checks need). */
+export interface KeyReport {
+  findings: Array<{ severity: 'error' | 'warning'; code: string; message: string }>;
+}
+
 export class Project {
+  /**
+   * Asks for a key file to be inspected. Reading a PGP key is asynchronous (openpgp) and the checks are not: the
+   * node side sets this, inspects the key, stores the report with setKeyReport and validates the referrers again.
+   */
+  keyInspector: ((path: string, text: string) => void) | undefined;
+  private readonly keyReports = new Map<string, { text: string; report: KeyReport }>();
   private readonly open = new Map<string, ParsedDocument>();
   private readonly disk = new Map<string, ParsedDocument | null>();
   /** Every Pipewright file known to be in the workspace (scanned or opened). */
@@ -89,6 +100,20 @@ export class Project {
       if (d?.kind === 'pipeline') out.push(d);
     }
     return out;
+  }
+
+  /** The inspection of the key file at `path` as it is now, or undefined (asked for, when an inspector is set). */
+  keyReport(path: string): KeyReport | undefined {
+    const text = this.fs.readFile(path);
+    if (text === undefined) return undefined;
+    const hit = this.keyReports.get(path);
+    if (hit && hit.text === text) return hit.report;
+    this.keyInspector?.(path, text);
+    return undefined;
+  }
+
+  setKeyReport(path: string, text: string, report: KeyReport): void {
+    this.keyReports.set(path, { text, report });
   }
 
   /** Pipelines that reference `path` (through any file property), with the property that does. */

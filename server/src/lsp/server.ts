@@ -226,6 +226,21 @@ export function startServer(connection: Connection): void {
 
   const importJobs = registerImportRequests(connection, project, startJobProgress);
 
+  // PGP keys are inspected in the background (openpgp, loaded on first use); pipelines naming the key are then
+  // validated again, so the key's findings appear a moment after the others.
+  project.keyInspector = (path, text) => {
+    void import('../node/pgp/inspector').then(({ attachKeyInspector }) => {
+      attachKeyInspector(project, (keyPath) => {
+        for (const r of project.referrers(keyPath)) {
+          const td = documents.all().find((d) => uriToPath(d.uri) === r.pipeline.path);
+          if (td) schedule(td.uri, 0);
+        }
+      });
+      // attachKeyInspector replaced this hook with the real one: ask it.
+      project.keyInspector?.(path, text);
+    });
+  };
+
   connection.onExecuteCommand(async (p, token) => {
     switch (p.command) {
       case Commands.lintWorkspace:

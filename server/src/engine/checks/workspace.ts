@@ -29,6 +29,16 @@ export function checkReferences(doc: ParsedDocument, project: Project, out: Find
     }
     const problem = kindProblem(target, expected, project);
     if (problem) out.push(finding('file-wrong-kind', `"${shown}" ${problem}; "${ref.property}" expects ${KIND_NAMES[expected]}.`, node.offset, node.offset + node.length));
+    else if (expected === 'key') {
+      // What the key itself is (RSA 4096, the account as its name, no expiry…), once the node side has inspected it.
+      // One finding on the value, all the key's problems in it (errors first), as an error when any is one.
+      const found = (project.keyReport(target)?.findings ?? []).filter((f) => f.code !== 'pgp-private-key' && f.code !== 'pgp-parse'); // those are said above, by kindProblem
+      if (found.length) {
+        found.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
+        const text = found.length === 1 ? found[0].message : found.map((f, i) => `(${i + 1}) ${f.message}`).join(' ');
+        out.push({ ...finding('pgp-key', `${basename(target)}: ${text}`, node.offset, node.offset + node.length), severity: found[0].severity });
+      }
+    }
   }
 }
 
