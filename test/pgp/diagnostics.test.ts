@@ -46,7 +46,7 @@ test('editor: the key’s findings arrive on publicKey once openpgp has read it'
     const pgp = d.diagnostics.filter((x) => x.code === 'pgp-key');
     const text = readFileSync(path, 'utf8').split('\n');
     assert.ok(pgp.every((x) => text[x.range.start.line].includes('"publicKey"')), 'on the publicKey line');
-    assert.ok(pgp.some((x) => /2048/.test(x.message)));
+    assert.ok(pgp.some((x) => /2048/.test(String(x.message))));
   } finally {
     client.kill();
   }

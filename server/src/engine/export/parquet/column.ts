@@ -5,7 +5,9 @@
  * Storage: definition levels, one byte per row; non-null values densely — numbers in a Float64Array,
  * booleans one byte each, strings either UTF-8 encoded once into a PLAIN buffer (4-byte length + bytes, exactly
  * the page format) or, while the column's dictionary stays small, as dictionary ids (Int32Array) over a
- * dictionary kept as PLAIN bytes plus a Map from string to id.
+ * dictionary kept as PLAIN bytes plus a Map from string to id. INT64 columns keep their values and, while the
+ * dictionary stays small, their ids too (small non-negative values find their id in an array, others in a Map):
+ * at the end of the row group the smaller encoding wins.
  */
 import { ByteBuffer, bitWidth, compareUtf8, encodeDefinitionLevels, encodeHybrid, grownCapacity } from './bytes';
 import { Encoding } from './format';
@@ -44,6 +46,8 @@ export interface ChunkResult {
 }
 
 const TWO_32 = 4294967296;
+/** INT64 values 0 ≤ v < SMALL_INTS find their dictionary id in an array rather than a Map. */
+const SMALL_INTS = 4096;
 let int32Scratch = new Int32Array(1024);
 
 export class ColumnBuffer {
@@ -66,6 +70,12 @@ export class ColumnBuffer {
   readonly plain = new ByteBuffer(0);
   private readonly dictBytes = new ByteBuffer(0);
   private map = new Map<string, number>();
+  // INT64 dictionary.
+  private numMap = new Map<number, number>();
+  /** id + 1 of the small values (0: not in the dictionary). */
+  private readonly smallIds: Int32Array;
+  private dictNums = new Float64Array(0);
+  private numEntries = 0;
   /** End offset in `dictBytes` of each dictionary entry. */
   private entryEnd = new Int32Array(0);
   /** Bytes the values would take as PLAIN (to decide whether the dictionary pays). */
@@ -84,8 +94,9 @@ export class ColumnBuffer {
     this.defs = new Uint8Array(capacity);
     this.nums = new Float64Array(kind === INT64 || kind === DOUBLE ? capacity : 0);
     this.bools = new Uint8Array(kind === BOOLEAN ? capacity : 0);
-    this.ids = new Int32Array(kind === STRING ? capacity : 0);
-    this.dict = kind === STRING;
+    this.ids = new Int32Array(kind === STRING || kind === INT64 ? capacity : 0);
+    this.smallIds = new Int32Array(kind === INT64 ? SMALL_INTS : 0);
+    this.dict = kind === STRING || kind === INT64;
   }
 
   /** Room for `capacity` rows. */
@@ -99,7 +110,7 @@ export class ColumnBuffer {
   /** Bytes allocated for the buffered row group. */
   allocated(): number {
     return this.defs.byteLength + this.nums.byteLength + this.bools.byteLength + this.ids.byteLength +
-      this.plain.buf.length + this.dictBytes.buf.length + this.entryEnd.byteLength;
+      this.plain.buf.length + this.dictBytes.buf.length + this.entryEnd.byteLength + this.smallIds.byteLength + this.dictNums.byteLength;
   }
 
   /** Adds a string value; returns the bytes it added to the buffers (beyond the fixed per-row ones). */
@@ -144,10 +155,40 @@ export class ColumnBuffer {
     return pb.len - before;
   }
 
+  /** `v` is a safe integer. */
   addInt64(v: number): void {
-    this.nums[this.count++] = v;
+    const i = this.count++;
+    this.nums[i] = v;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
+    if (!this.dict) return;
+    let id: number | undefined;
+    if (v >= 0 && v < SMALL_INTS) id = this.smallIds[v] - 1;
+    else id = this.numMap.get(v) ?? -1;
+    if (id < 0) {
+      id = this.numEntries;
+      if (id >= this.limits.maxDictEntries) {
+        this.dropNumberDictionary(true);
+        return;
+      }
+      this.numEntries++;
+      if (id >= this.dictNums.length) this.dictNums = growTo(this.dictNums, Math.max(64, id * 2));
+      this.dictNums[id] = v;
+      if (v >= 0 && v < SMALL_INTS) this.smallIds[v] = id + 1;
+      else this.numMap.set(v, id);
+    }
+    this.ids[i] = id;
+  }
+
+  private dropNumberDictionary(overflow: boolean): void {
+    for (let id = 0; id < this.numEntries; id++) {
+      const v = this.dictNums[id];
+      if (v >= 0 && v < SMALL_INTS) this.smallIds[v] = 0;
+    }
+    this.numEntries = 0;
+    if (this.numMap.size) this.numMap = new Map();
+    this.dict = false;
+    if (overflow) this.preferPlain = true;
   }
 
   addDouble(v: number): void {
@@ -215,6 +256,16 @@ export class ColumnBuffer {
         page.bytes(this.dictBytes.buf, 0, this.dictBytes.len);
         sink.dictionaryPage(entries);
       }
+    } else if (this.kind === INT64 && this.dict) {
+      const entries = this.numEntries;
+      width = bitWidth(entries - 1);
+      if (this.count === 0 || entries * 8 + Math.ceil((this.count * width) / 8) >= this.count * 8) this.dropNumberDictionary(false);
+      else {
+        dictionary = true;
+        page.len = 0;
+        putInt64(this.dictNums, 0, entries, page);
+        sink.dictionaryPage(entries);
+      }
     }
 
     let dataPages = 0;
@@ -260,7 +311,11 @@ export class ColumnBuffer {
           }
           break;
         case INT64:
-          putInt64(this.nums, v0, nv, page);
+          if (dictionary) {
+            encoding = Encoding.PLAIN_DICTIONARY;
+            page.u8(width);
+            encodeHybrid(this.ids, v0, v0 + nv, width, 8, page);
+          } else putInt64(this.nums, v0, nv, page);
           break;
         case DOUBLE:
           page.bytes(new Uint8Array(this.nums.buffer, this.nums.byteOffset + v0 * 8, nv * 8));
@@ -312,8 +367,8 @@ export class ColumnBuffer {
     if (this.kind === STRING) {
       if (this.map.size) this.map = new Map();
       this.dictBytes.len = 0;
-      this.dict = !this.preferPlain;
-    }
+    } else if (this.kind === INT64 && this.dict) this.dropNumberDictionary(false);
+    this.dict = (this.kind === STRING || this.kind === INT64) && !this.preferPlain;
   }
 }
 

@@ -131,7 +131,7 @@ export class ParquetStreamWriter implements PageSink {
     this.capacity = Math.min(this.groupRows, 1 << 14);
     this.cols = columns.map((c) => new ColumnBuffer(c.name, kindOf(c.type), c.type !== 'json', limits, this.capacity));
     this.physical = columns.map((c) => physicalType(c.type));
-    this.fixedRowBytes = this.cols.reduce((n, c) => n + 1 + (c.kind === STRING ? 4 : c.kind === BOOLEAN ? 1 : 8), 0);
+    this.fixedRowBytes = this.cols.reduce((n, c) => n + 1 + (c.kind === STRING ? 4 : c.kind === INT64 ? 12 : c.kind === BOOLEAN ? 1 : 8), 0);
     this.out.bytes(MAGIC);
   }
 
