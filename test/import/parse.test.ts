@@ -21,7 +21,7 @@ type Event = { line: number; fields?: string[]; value?: unknown; problem?: strin
 interface ReadOptions {
   delimiter?: string;
   resume?: Checkpoint;
-  maxRecordChars?: number;
+  maxRecordBytes?: number;
   /** Split points (byte offsets) of the pushes; default: one push. */
   cuts?: number[];
 }
@@ -35,7 +35,7 @@ function read(format: FileFormat, input: Input, o: ReadOptions = {}): { events: 
   const data = typeof input === 'string' ? bytes(input) : input;
   const events: Event[] = [];
   const reader = createRecordReader(
-    { format, delimiter: o.delimiter, resume: o.resume, maxRecordChars: o.maxRecordChars },
+    { format, delimiter: o.delimiter, resume: o.resume, maxRecordBytes: o.maxRecordBytes },
     (r: ParsedRecord) => void events.push({ ...r, cp: reader.checkpoint() }),
     (p: ParseProblem) => void events.push({ line: p.line, problem: p.message, ...(p.fatal ? { fatal: true } : {}), cp: reader.checkpoint() }),
   );
@@ -206,10 +206,10 @@ test('CSV: checkpoints are byte offsets after each record (the BOM and multi-byt
 
 test('CSV: a record longer than the limit is a problem, and the reader goes on after it', () => {
   const long = 'x'.repeat(50);
-  const events = csv(`a,b\n1,${long}\n"${long}\n${long}",2\n3,4\n`, { maxRecordChars: 40 });
+  const events = csv(`a,b\n1,${long}\n"${long}\n${long}",2\n3,4\n`, { maxRecordBytes: 40 });
   assert.deepEqual(outcome(events), [['a', 'b'], '2: record longer than 40 bytes (is a quoted field not closed?)', '3: record longer than 40 bytes (is a quoted field not closed?)', ['3', '4']]);
   assert.deepEqual(lines(events), [1, 2, 3, 5]);
-  assert.deepEqual(outcome(csv(`a,b\n1,"${long}\n${long}\n`, { maxRecordChars: 40 })), [['a', 'b'], '2: unterminated quoted field']);
+  assert.deepEqual(outcome(csv(`a,b\n1,"${long}\n${long}\n`, { maxRecordBytes: 40 })), [['a', 'b'], '2: unterminated quoted field']);
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ test('JSONL: invalid UTF-8 makes its line a problem; a BOM is skipped', () => {
 });
 
 test('JSONL: a line longer than the limit is a problem, and the next lines are read', () => {
-  const { events } = read('jsonl', `{"a":1}\n{"a":"${'x'.repeat(100)}"}\n{"a":3}`, { maxRecordChars: 50 });
+  const { events } = read('jsonl', `{"a":1}\n{"a":"${'x'.repeat(100)}"}\n{"a":3}`, { maxRecordBytes: 50 });
   assert.deepEqual(outcome(events), [{ a: 1 }, '2: line longer than 50 bytes', { a: 3 }]);
 });
 
@@ -305,7 +305,7 @@ test('JSON: text after the closing ] is a problem; an empty element is one; a tr
 
 test('JSON: invalid UTF-8 makes its element a problem; an element longer than the limit is one', () => {
   assert.deepEqual(outcome(read('json', bytes('[{"a":"', [0xff], '"},\n{"a":2}]')).events), ['1: invalid UTF-8 (byte 0xff)', { a: 2 }]);
-  assert.deepEqual(outcome(read('json', `[{"a":"${'x'.repeat(100)}"},\n{"a":2}]`, { maxRecordChars: 50 }).events), ['1: element longer than 50 bytes', { a: 2 }]);
+  assert.deepEqual(outcome(read('json', `[{"a":"${'x'.repeat(100)}"},\n{"a":2}]`, { maxRecordBytes: 50 }).events), ['1: element longer than 50 bytes', { a: 2 }]);
 });
 
 test('JSON: a checkpoint is after its element, on the comma (or ]); a reader resumed there starts inside the array', () => {
@@ -421,8 +421,8 @@ test('any chunking gives the same records, problems and checkpoints: random file
       const cuts = randomCuts(data.length, rand);
       assert.deepEqual(read(format, data, { cuts }), whole, `${format} file ${i}, cuts ${cuts.join(',')}: ${Buffer.from(data).toString('latin1')}`);
     }
-    const limited = read(format, data, { maxRecordChars: 20 });
-    assert.deepEqual(read(format, data, { maxRecordChars: 20, cuts: cutsEvery(data.length, 1 + (i % 7)) }), limited, `${format} file ${i} with a limit`);
+    const limited = read(format, data, { maxRecordBytes: 20 });
+    assert.deepEqual(read(format, data, { maxRecordBytes: 20, cuts: cutsEvery(data.length, 1 + (i % 7)) }), limited, `${format} file ${i} with a limit`);
   }
 });
 
@@ -480,9 +480,9 @@ test('memory stays bounded: a 24 MB JSON array, an unterminated quote, an endles
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   const MB = 1024 * 1024;
-  const grows = (format: FileFormat, head: string, unit: string, maxRecordChars?: number) => {
+  const grows = (format: FileFormat, head: string, unit: string, maxRecordBytes?: number) => {
     let n = 0;
-    const reader = createRecordReader({ format, maxRecordChars }, () => void n++, () => void n++);
+    const reader = createRecordReader({ format, maxRecordBytes }, () => void n++, () => void n++);
     const chunk = bytes(unit.repeat(Math.ceil(65536 / unit.length)));
     gc();
     const before = process.memoryUsage().heapUsed;

@@ -1,12 +1,23 @@
-/** `pipewright` — the command-line face of the engine. Each command is one module under cli/. */
-import { runLint, LINT_HELP } from './lint';
-import { runIam, IAM_HELP } from './iam';
-import { runImportCommand, runPreview, IMPORT_HELP, PREVIEW_HELP } from './import';
-import { runS3, S3_HELP } from './s3';
-import { runExportCommand, runSampleData, EXPORT_HELP, SAMPLE_HELP } from './export';
-import { runPenny, PENNY_HELP } from './penny';
-import { runDemo, DEMO_HELP } from './demo';
-import { runPgp, PGP_HELP } from './pgp';
+/**
+ * `pipewright` — the command-line face of the engine. Each command is one module under cli/, loaded only when it
+ * runs: `pipewright lint` must not pay for the AWS SDK, SQLite or openpgp that `import` and `export` need.
+ */
+type Run = (args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, cwd: string) => Promise<number>;
+interface Command {
+  load(): Promise<{ run: Run; help: string }>;
+}
+const COMMANDS: Record<string, Command> = {
+  demo: { load: () => import('./demo').then((m) => ({ run: m.runDemo, help: m.DEMO_HELP })) },
+  lint: { load: () => import('./lint').then((m) => ({ run: m.runLint, help: m.LINT_HELP })) },
+  iam: { load: () => import('./iam').then((m) => ({ run: m.runIam, help: m.IAM_HELP })) },
+  preview: { load: () => import('./import').then((m) => ({ run: m.runPreview, help: m.PREVIEW_HELP })) },
+  import: { load: () => import('./import').then((m) => ({ run: m.runImportCommand, help: m.IMPORT_HELP })) },
+  s3: { load: () => import('./s3').then((m) => ({ run: m.runS3, help: m.S3_HELP })) },
+  export: { load: () => import('./export').then((m) => ({ run: m.runExportCommand, help: m.EXPORT_HELP })) },
+  'sample-data': { load: () => import('./export').then((m) => ({ run: m.runSampleData, help: m.SAMPLE_HELP })) },
+  penny: { load: () => import('./penny').then((m) => ({ run: m.runPenny, help: m.PENNY_HELP })) },
+  pgp: { load: () => import('./pgp').then((m) => ({ run: m.runPgp, help: m.PGP_HELP })) },
+};
 
 const VERSION = '0.1.0';
 
@@ -25,9 +36,9 @@ Commands:
   export           Run a stripe-export pipeline: each table as Parquet in the bucket, _SUCCESS last
   sample-data      Write Stripe-shaped sample data (JSON Lines per table) to export offline
   penny send       Write Stripe's penny-test file with the pipeline's credentials
+  penny verify     Find, decrypt and check the penny-test file; show the code to confirm
   pgp generate     Make the PGP key pair Stripe Data Pipeline encrypts to (RSA 4096, name = account id)
   pgp inspect      Check a public key file (acct_….key) against Stripe's guide
-  penny verify     Find, decrypt and check the penny-test file; show the code to confirm
 
 Options:
   -h, --help       Show help (also: pipewright <command> --help)
@@ -41,48 +52,20 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
-    if (command === 'help' && rest[0] === 'lint') process.stdout.write(LINT_HELP);
-    else if (command === 'help' && rest[0] === 'iam') process.stdout.write(IAM_HELP);
-    else if (command === 'help' && rest[0] === 'preview') process.stdout.write(PREVIEW_HELP);
-    else if (command === 'help' && rest[0] === 'import') process.stdout.write(IMPORT_HELP);
-    else if (command === 'help' && rest[0] === 's3') process.stdout.write(S3_HELP);
-    else if (command === 'help' && rest[0] === 'export') process.stdout.write(EXPORT_HELP);
-    else if (command === 'help' && rest[0] === 'sample-data') process.stdout.write(SAMPLE_HELP);
-    else if (command === 'help' && rest[0] === 'penny') process.stdout.write(PENNY_HELP);
-    else if (command === 'help' && rest[0] === 'demo') process.stdout.write(DEMO_HELP);
-    else if (command === 'help' && rest[0] === 'pgp') process.stdout.write(PGP_HELP);
-    else process.stdout.write(HELP);
+    const c = command === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
+    process.stdout.write(c ? (await c.load()).help : HELP);
     return 0;
   }
   if (command === '-v' || command === '--version') {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  switch (command) {
-    case 'lint':
-      return await runLint(rest, process.stdout, process.stderr, process.cwd());
-    case 'iam':
-      return await runIam(rest, process.stdout, process.stderr, process.cwd());
-    case 'preview':
-      return await runPreview(rest, process.stdout, process.stderr, process.cwd());
-    case 'import':
-      return await runImportCommand(rest, process.stdout, process.stderr, process.cwd());
-    case 's3':
-      return await runS3(rest, process.stdout, process.stderr, process.cwd());
-    case 'export':
-      return await runExportCommand(rest, process.stdout, process.stderr, process.cwd());
-    case 'sample-data':
-      return await runSampleData(rest, process.stdout, process.stderr, process.cwd());
-    case 'penny':
-      return await runPenny(rest, process.stdout, process.stderr, process.cwd());
-    case 'demo':
-      return await runDemo(rest, process.stdout, process.stderr, process.cwd());
-    case 'pgp':
-      return await runPgp(rest, process.stdout, process.stderr, process.cwd());
-    default:
-      process.stderr.write(`pipewright: unknown command "${command}". Run "pipewright --help" for the list.\n`);
-      return 2;
+  const c = COMMANDS[command];
+  if (!c) {
+    process.stderr.write(`pipewright: unknown command "${command}". Run "pipewright --help" for the list.\n`);
+    return 2;
   }
+  return (await c.load()).run(rest, process.stdout, process.stderr, process.cwd());
 }
 
 if (require.main === module || process.argv[1]?.endsWith('pipewright.js') || process.argv[1]?.endsWith('pipewright')) {

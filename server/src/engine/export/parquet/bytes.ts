@@ -7,12 +7,12 @@
 /** Parquet is little-endian; typed-array views are copied as they are, which needs a little-endian platform. */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Above this, a buffer grows by this much instead of doubling, so that its spare capacity stays bounded. */
+/** Buffers grow by half their size, and at most by this much, so that their spare capacity stays bounded. */
 const MAX_GROWTH = 16 << 20;
 
 export function grownCapacity(current: number, needed: number): number {
   let cap = Math.max(current, 64);
-  while (cap < needed) cap += Math.min(cap, MAX_GROWTH);
+  while (cap < needed) cap += Math.min(cap >>> 1, MAX_GROWTH);
   return cap;
 }
 

@@ -68,12 +68,12 @@ export class ColumnBuffer {
   /** The dictionary overflowed once: later row groups start PLAIN. */
   private preferPlain = false;
   readonly plain = new ByteBuffer(0);
-  private readonly dictBytes = new ByteBuffer(0);
+  private dictBytes = new ByteBuffer(0);
   private map = new Map<string, number>();
   // INT64 dictionary.
   private numMap = new Map<number, number>();
   /** id + 1 of the small values (0: not in the dictionary). */
-  private readonly smallIds: Int32Array;
+  private smallIds: Int32Array;
   private dictNums = new Float64Array(0);
   private numEntries = 0;
   /** End offset in `dictBytes` of each dictionary entry. */
@@ -104,7 +104,7 @@ export class ColumnBuffer {
     this.defs = growTo(this.defs, capacity);
     if (this.nums.length) this.nums = growTo(this.nums, capacity);
     if (this.bools.length) this.bools = growTo(this.bools, capacity);
-    if (this.ids.length) this.ids = growTo(this.ids, capacity);
+    if (this.ids.length && !this.preferPlain) this.ids = growTo(this.ids, capacity);
   }
 
   /** Bytes allocated for the buffered row group. */
@@ -188,7 +188,7 @@ export class ColumnBuffer {
     this.numEntries = 0;
     if (this.numMap.size) this.numMap = new Map();
     this.dict = false;
-    if (overflow) this.preferPlain = true;
+    if (overflow) this.forgetDictionary();
   }
 
   addDouble(v: number): void {
@@ -224,7 +224,17 @@ export class ColumnBuffer {
     this.dict = false;
     this.map = new Map();
     this.dictBytes.len = 0;
-    if (overflow) this.preferPlain = true;
+    if (overflow) this.forgetDictionary();
+  }
+
+  /** The dictionary overflowed: later row groups start PLAIN, and the dictionary's buffers go. */
+  private forgetDictionary(): void {
+    this.preferPlain = true;
+    this.dictBytes = new ByteBuffer(0);
+    this.entryEnd = new Int32Array(0);
+    this.ids = new Int32Array(0);
+    this.smallIds = new Int32Array(0);
+    this.dictNums = new Float64Array(0);
   }
 
   private dictionaryMinMax(): void {

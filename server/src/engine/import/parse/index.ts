@@ -9,14 +9,15 @@ import { JsonArrayReader } from './json';
 import { JsonLinesReader } from './jsonl';
 
 /**
- * Longest record the readers keep, in characters (UTF-16 units). Far above any real record; it stops an
- * unterminated quote from making the rest of a 1 GB file one record (beyond V8's longest string, and memory).
+ * Longest record (CSV record, JSON Lines line, JSON array element) the readers keep, in bytes: a longer one is a
+ * problem. Far above any real record; it stops an unterminated quote from making the rest of a 1 GB file one
+ * record (beyond V8's longest string, and memory).
  */
-export const MAX_RECORD_CHARS = 64 * 1024 * 1024;
+export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 export interface ReaderTuning {
-  /** Tests only: a smaller MAX_RECORD_CHARS. */
-  maxRecordChars?: number;
+  /** Tests: a smaller MAX_RECORD_BYTES. */
+  maxRecordBytes?: number;
 }
 
 export function createRecordReader(
@@ -24,7 +25,7 @@ export function createRecordReader(
   onRecord: (r: ParsedRecord) => void,
   onProblem: (p: ParseProblem) => void,
 ): RecordReader {
-  const limit = options.maxRecordChars ?? MAX_RECORD_CHARS;
+  const limit = options.maxRecordBytes ?? MAX_RECORD_BYTES;
   switch (options.format) {
     case 'csv':
     case 'tsv': {
