@@ -216,7 +216,9 @@ describe('robustness: an edit storm', () => {
     const worst = Math.max(...times);
     console.log(`edit storm: ${EDITS} edits queued in ${loopMs.toFixed(0)} ms, ${times.length} hovers, worst hover round trip ${worst.toFixed(1)} ms (median ${[...times].sort((a, b) => a - b)[times.length >> 1].toFixed(1)} ms)`);
     assert.equal(times.length, EDITS / HOVER_EVERY);
-    assert.ok(worst < 2000, `worst hover round trip ${worst.toFixed(0)} ms during the storm`);
+    // Liveness, not speed (speed is for bench/): every hover is answered during the storm, none waits for the storm to end.
+    // The bound is loose because CI runs this beside moto-backed tests on 2 cores.
+    assert.ok(worst < 15_000, `worst hover round trip ${worst.toFixed(0)} ms during the storm: the server stopped answering`);
 
     // The server's copy after 10,000 incremental edits must equal ours: the same text, opened fresh, gets the same findings.
     const fresh = await client!.open(join(dir, 'storm-fresh.pipeline.json'), doc.text);

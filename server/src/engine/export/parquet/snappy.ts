@@ -102,7 +102,7 @@ function literal(src: Uint8Array, from: number, to: number, dst: Uint8Array, op:
     dst[op++] = n >>> 8;
     dst[op++] = n >>> 16;
   }
-  if (to - from < 24) {
+  if (to - from <= 64) {
     for (let i = from; i < to; i++) dst[op++] = src[i];
     return op;
   }
