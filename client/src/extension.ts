@@ -23,6 +23,7 @@ import {
   Commands, LANGUAGE_ID, Notifications, Requests,
   type CommandId, type ContentPreview, type GeneratedPolicies, type ImportReport, type ImportRunOptions, type LintSummary, type PreviewBucketParams, type PreviewBucketResult,
   type PreviewEntry, type PreviewObjectParams, type RoleCheckOptions, type RoleCheckReport, type S3ConnectOptions, type StatusParams,
+  type ExportReport, type ExportRunOptions, type PennySent, type PennyVerified, type PennyVerifyOptions,
 } from '../../server/src/protocol';
 
 /**
@@ -48,6 +49,12 @@ const ClientCommands = {
   previewObject: 'pipewright.ui.previewObject',
   /** UI for {@link Commands.importNow}: runs the import with the server's cancellable progress; the report in the output channel. */
   importNow: 'pipewright.ui.importNow',
+  /** UI for {@link Commands.exportNow}: runs one export with the server's cancellable progress. */
+  exportNow: 'pipewright.ui.exportNow',
+  /** UI for {@link Commands.pennySend}: writes the penny-test file and shows its code. */
+  pennySend: 'pipewright.ui.pennySend',
+  /** UI for {@link Commands.pennyVerify}: the private key from VS Code's secret storage (asked once), the code shown, the file saved on request. */
+  pennyVerify: 'pipewright.ui.pennyVerify',
 } as const;
 
 /** Context key that shows the Pipewright commands in the Command Palette (package.json `menus`). */
@@ -116,6 +123,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand(ClientCommands.previewBucket, guarded(output, (uri?: vscode.Uri) => previewBucket(languageClient, uri))),
     vscode.commands.registerCommand(ClientCommands.previewObject, guarded(output, (uri?: vscode.Uri) => previewObject(languageClient, uri))),
     vscode.commands.registerCommand(ClientCommands.importNow, guarded(output, (uri?: vscode.Uri) => importNow(languageClient, output, uri))),
+    vscode.commands.registerCommand(ClientCommands.exportNow, guarded(output, (uri?: vscode.Uri) => exportNow(languageClient, output, uri))),
+    vscode.commands.registerCommand(ClientCommands.pennySend, guarded(output, (uri?: vscode.Uri) => pennySend(languageClient, uri))),
+    vscode.commands.registerCommand(ClientCommands.pennyVerify, guarded(output, (uri?: vscode.Uri) => pennyVerify(languageClient, context.secrets, uri))),
   );
   void vscode.commands.executeCommand('setContext', ACTIVE_CONTEXT_KEY, true);
 
@@ -365,6 +375,54 @@ async function importNow(languageClient: LanguageClient, output: vscode.LogOutpu
   const text = `Pipewright imported ${r.records} records from ${r.objects.length} file${r.objects.length === 1 ? '' : 's'}${r.problems ? ` with ${r.problems} problem${r.problems === 1 ? '' : 's'}` : ''}${r.cancelled ? ' before it was stopped (run it again to resume)' : ''}.`;
   const choice = await (r.problems || r.cancelled ? vscode.window.showWarningMessage(text, 'Show Details') : vscode.window.showInformationMessage(text, 'Show Details'));
   if (choice) output.show();
+}
+
+async function exportNow(languageClient: LanguageClient, output: vscode.LogOutputChannel, clicked?: vscode.Uri): Promise<void> {
+  const uri = pipelineUri(clicked, 'run its export');
+  if (!uri) return;
+  const r = (await executeServerCommand(languageClient, Commands.exportNow, [uri.toString(), s3Settings() satisfies ExportRunOptions])) as ExportReport;
+  for (const t of r.tables) output.info(`${t.table}: ${t.rows} rows in ${t.files.length} file(s)`);
+  if (r.success) void vscode.window.showInformationMessage(`Pipewright exported ${r.tables.length} tables to ${r.runDir} (${r.success} written last).`);
+  else void vscode.window.showWarningMessage(`The export of ${r.runDir} was stopped: no _SUCCESS was written and its uploads were aborted.`);
+}
+
+async function pennySend(languageClient: LanguageClient, clicked?: vscode.Uri): Promise<void> {
+  const uri = pipelineUri(clicked, 'send its penny test');
+  if (!uri) return;
+  const r = (await executeServerCommand(languageClient, Commands.pennySend, [uri.toString(), s3Settings()])) as PennySent;
+  void vscode.window.showInformationMessage(`Penny test written to ${r.key}${r.encrypted ? ' (encrypted)' : ''}. Validation code: ${r.code}`);
+}
+
+/** The private key of a PGP pipeline's account: from VS Code's secret storage, else a file the user picks (kept there if they agree). */
+async function privateKeyFor(secrets: vscode.SecretStorage, pipeline: vscode.Uri): Promise<string | undefined> {
+  const slot = `pipewright.pgp.privateKey:${pipeline.toString()}`;
+  const stored = await secrets.get(slot);
+  if (stored) return stored;
+  const picked = await vscode.window.showOpenDialog({ title: 'Private key to decrypt the penny-test file', canSelectMany: false, filters: { 'Armored PGP key': ['asc', 'key', 'gpg', 'txt'] } });
+  if (!picked?.[0]) return undefined;
+  const armored = Buffer.from(await vscode.workspace.fs.readFile(picked[0])).toString('utf8');
+  if (!armored.includes('PRIVATE KEY BLOCK')) throw new Error(`${picked[0].fsPath} is not an armored PGP private key.`);
+  if ((await vscode.window.showInformationMessage('Keep this private key in VS Code\'s secret storage for this pipeline?', 'Keep', 'Not now')) === 'Keep') await secrets.store(slot, armored);
+  return armored;
+}
+
+async function pennyVerify(languageClient: LanguageClient, secrets: vscode.SecretStorage, clicked?: vscode.Uri): Promise<void> {
+  const uri = pipelineUri(clicked, 'verify its penny test');
+  if (!uri) return;
+  let r: PennyVerified;
+  try {
+    r = (await executeServerCommand(languageClient, Commands.pennyVerify, [uri.toString(), s3Settings() satisfies PennyVerifyOptions])) as PennyVerified;
+  } catch (e) {
+    if (!/is encrypted: give the private key/.test(messageOf(e))) throw e;
+    const privateKey = await privateKeyFor(secrets, uri);
+    if (!privateKey) return;
+    r = (await executeServerCommand(languageClient, Commands.pennyVerify, [uri.toString(), { ...s3Settings(), privateKey } satisfies PennyVerifyOptions])) as PennyVerified;
+  }
+  const choice = await vscode.window.showInformationMessage(`Penny test for ${r.account} found (${r.key}). Validation code: ${r.code}`, 'Save File…');
+  if (choice) {
+    const to = await vscode.window.showSaveDialog({ saveLabel: 'Save for upload to Stripe', defaultUri: vscode.Uri.joinPath(vscode.workspace.workspaceFolders?.[0]?.uri ?? uri, `account_${r.account}.validation.csv`) });
+    if (to) await vscode.workspace.fs.writeFile(to, Buffer.from(r.text));
+  }
 }
 
 async function executeServerCommand(languageClient: LanguageClient, command: CommandId, args: unknown[] = []): Promise<unknown> {

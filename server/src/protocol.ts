@@ -25,7 +25,42 @@ export const Commands = {
    * (cancellable: a cancelled run commits what it has and resumes next time) and returns an {@link ImportReport}.
    */
   importNow: 'pipewright.importNow',
+  /**
+   * Run a stripe-export pipeline once; args: [pipeline uri, {@link ExportRunOptions}?]. Cancellable work-done progress;
+   * returns an {@link ExportReport} (a cancelled run has no `success` key and left no upload open).
+   */
+  exportNow: 'pipewright.exportNow',
+  /** Write the penny-test file with the pipeline's credentials; args: [pipeline uri, {@link S3ConnectOptions}?]; returns {@link PennySent}. */
+  pennySend: 'pipewright.pennySend',
+  /**
+   * Find, decrypt and check the penny-test file; args: [pipeline uri, {@link PennyVerifyOptions}?]; returns {@link PennyVerified}.
+   * The private key travels in the request only (the client keeps it in its secret storage); it is never logged.
+   */
+  pennyVerify: 'pipewright.pennyVerify',
 } as const;
+
+export interface ExportRunOptions extends S3ConnectOptions {
+  /** A folder of <table>.jsonl files, instead of the pipeline's source. */
+  sourceDir?: string;
+}
+export interface PennySent {
+  key: string;
+  code: string;
+  encrypted: boolean;
+}
+export interface PennyVerifyOptions extends S3ConnectOptions {
+  /** The armored private key, for an encrypted penny-test file. */
+  privateKey?: string;
+}
+export interface PennyVerified {
+  key: string;
+  account: string;
+  code: string;
+  created: string;
+  /** The (decrypted) file, for the client to save for upload. */
+  text: string;
+}
+export type { ExportReport } from './engine/export/run';
 
 /** Where and as whom the server reaches S3 (the client passes its settings). */
 export interface S3ConnectOptions {

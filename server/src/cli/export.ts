@@ -3,14 +3,11 @@
  * last), and `pipewright sample-data <dir>`: Stripe-shaped sample data to export offline.
  */
 import { resolve } from 'node:path';
-import { runExport, type ExportReport } from '../engine/export/run';
+import type { ExportReport } from '../engine/export/run';
 import { formatBytes } from '../engine/import/select';
-import { createS3Client } from '../node/aws/s3';
-import { explainAwsError } from '../node/aws/errors';
+import { exportJob, jobError } from '../node/export/jobs';
 import { loadExportPipeline, type ExportPipeline } from '../node/export/pipeline';
-import { s3Sink } from '../node/export/s3-sink';
-import { jsonlFolderSource, SourceError, writeSampleData } from '../node/export/sources';
-import { isLoopback, localCredentials } from '../node/import/connect';
+import { SourceError, writeSampleData } from '../node/export/sources';
 import { terminalJob } from './progress';
 
 export const EXPORT_HELP = `Usage: pipewright export <pipeline> [options]
@@ -108,42 +105,18 @@ export async function runExportCommand(args: string[], stdout: NodeJS.WritableSt
     stderr.write(`pipewright export: ${(e as Error).message}\n`);
     return 2;
   }
-  const sourceDir = o.source ? resolve(cwd, o.source) : p.source?.type === 'jsonl-folder' ? p.source.path : undefined;
-  if (!sourceDir) {
-    stderr.write(`pipewright export: ${p.path}: the Stripe API source is not available yet; give a folder of JSON Lines files with --source (pipewright sample-data makes one)\n`);
-    return 2;
-  }
-  if (!p.tables.length) {
-    stderr.write(`pipewright export: ${p.path}: "tables" names no table to export\n`);
-    return 2;
-  }
-  const endpoint = o.endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
-  const client = createS3Client({ region: o.region || p.region, endpoint: o.endpoint, profile: o.profile, credentials: endpoint && isLoopback(endpoint) && !o.profile ? localCredentials() : undefined });
-  let encrypt;
-  if (p.pgpPublicKey) {
-    const { encryptStream } = await import('../node/pgp/stream');
-    const armored = p.pgpPublicKey.armored;
-    encrypt = (plain: AsyncIterable<Uint8Array>) => encryptStream(plain, armored) as unknown as AsyncIterable<Uint8Array>;
-  }
+  const connect = { endpoint: o.endpoint, profile: o.profile, region: o.region };
   const job = terminalJob(stderr, 'exporting');
   let report: ExportReport;
   try {
-    report = await runExport({ prefix: p.prefix, tables: p.tables, rowsPerFile: o.rowsPerFile }, {
-      sink: s3Sink(client, { bucket: p.bucket, sse: p.sse }),
-      source: jsonlFolderSource(sourceDir),
-      encrypt,
-      token: job.token,
-      progress: (x) => job.progress(x.tablesDone, x.tables, `${x.table} ${x.rows} rows`),
-    });
+    report = await exportJob(p, { ...connect, sourceDir: o.source ? resolve(cwd, o.source) : undefined, rowsPerFile: o.rowsPerFile, token: job.token, progress: (x) => job.progress(x.tablesDone, x.tables, `${x.table} ${x.rows} rows`) });
   } catch (e) {
     job.dispose();
-    client.destroy();
-    stderr.write(`pipewright export: ${e instanceof SourceError ? e.message : explainAwsError(e, { operation: 's3:PutObject', bucket: p.bucket, region: o.region || p.region, endpoint, config: p.path, profile: o.profile })}\n`);
-    stderr.write('pipewright export: the run was not completed: its uploads were aborted and no _SUCCESS was written.\n');
-    return 3;
+    stderr.write(`pipewright export: ${jobError(e, p, connect, 's3:PutObject')}\n`);
+    if (!(e instanceof SourceError) || !/names no table|not available yet/.test((e as Error).message)) stderr.write('pipewright export: the run was not completed: its uploads were aborted and no _SUCCESS was written.\n');
+    return e instanceof SourceError ? 2 : 3;
   }
   job.dispose();
-  client.destroy();
   if (o.json) stdout.write(`${JSON.stringify(report)}\n`);
   else {
     stdout.write(`s3://${p.bucket}/${report.runDir}${report.success ? '' : ' (incomplete: stopped before the end, no _SUCCESS)'}\n`);

@@ -3,17 +3,10 @@
  * `pipewright penny verify <pipeline>` finds it, decrypts it when the pipeline encrypts, checks it and shows the
  * code to confirm in Stripe's onboarding.
  */
-import { randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { PutObjectCommand, type ServerSideEncryption } from '@aws-sdk/client-s3';
-import { findPennyFile, parsePennyFile, pennyContent, pennyKey, validationCode } from '../engine/export/penny';
-import { createS3Client, s3Access } from '../node/aws/s3';
-import { explainAwsError } from '../node/aws/errors';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { jobError, NeedsPrivateKey, pennySend, pennyVerify } from '../node/export/jobs';
 import { loadExportPipeline, type ExportPipeline } from '../node/export/pipeline';
-import { isLoopback, localCredentials } from '../node/import/connect';
 
 export const PENNY_HELP = `Usage: pipewright penny <send|verify> <pipeline> [options]
 
@@ -70,59 +63,18 @@ export async function runPenny(args: string[], stdout: NodeJS.WritableStream, st
     stderr.write(`pipewright penny ${sub}: ${(e as Error).message}\n`);
     return 2;
   }
-  const endpoint = o.endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
-  const client = createS3Client({ region: o.region || p.region, endpoint: o.endpoint, profile: o.profile, credentials: endpoint && isLoopback(endpoint) && !o.profile ? localCredentials() : undefined });
-  const context = { bucket: p.bucket, region: o.region || p.region, endpoint, config: p.path, profile: o.profile };
+  const connect = { endpoint: o.endpoint, profile: o.profile, region: o.region };
   try {
     if (sub === 'send') {
-      const code = validationCode(() => randomInt(0, 1 << 30) / (1 << 30));
-      const text = pennyContent(p.account, code, new Date());
-      let body: Uint8Array = Buffer.from(text);
-      if (p.pgpPublicKey) {
-        const { encryptStream } = await import('../node/pgp/stream');
-        const chunks: Buffer[] = [];
-        for await (const c of encryptStream(Readable.from([body]), p.pgpPublicKey.armored)) chunks.push(Buffer.from(c as Uint8Array));
-        body = Buffer.concat(chunks);
-      }
-      const key = pennyKey(p.account, !!p.pgpPublicKey);
-      const sse = p.sse ? { ServerSideEncryption: p.sse.type as ServerSideEncryption, ...(p.sse.type === 'aws:kms' && p.sse.keyId ? { SSEKMSKeyId: p.sse.keyId } : {}) } : {};
-      await client.send(new PutObjectCommand({ Bucket: p.bucket, Key: key, Body: body, ContentType: p.pgpPublicKey ? 'application/pgp-encrypted' : 'text/csv', ...sse }));
-      stdout.write(`Wrote s3://${p.bucket}/${key}${p.pgpPublicKey ? ` (encrypted to ${p.pgpPublicKey.path})` : ''}\nValidation code: ${code}\n`);
+      const r = await pennySend(p, connect);
+      stdout.write(`Wrote s3://${p.bucket}/${r.key}${r.encrypted ? ` (encrypted to ${p.pgpPublicKey!.path})` : ''}\nValidation code: ${r.code}\n`);
       return 0;
     }
-    const s3 = s3Access(client);
-    const found = await findPennyFile(s3, p.bucket, p.account);
-    const chunks: Buffer[] = [];
-    for await (const c of s3.read(p.bucket, found.key)) chunks.push(Buffer.from(c));
-    let text: string;
-    if (found.encrypted) {
-      if (!o['private-key']) {
-        stderr.write(`pipewright penny verify: s3://${p.bucket}/${found.key} is encrypted: give the private key with --private-key FILE.\n`);
-        return 1;
-      }
-      const { decryptToFile } = await import('../node/pgp/stream');
-      const dir = mkdtempSync(join(tmpdir(), 'pw-penny-'));
-      try {
-        const out = join(dir, 'validation.csv');
-        await decryptToFile(Readable.from(chunks), readFileSync(resolve(cwd, o['private-key']), 'utf8'), out);
-        text = readFileSync(out, 'utf8');
-      } catch (e) {
-        stderr.write(`pipewright penny verify: s3://${p.bucket}/${found.key}: ${(e as Error).message}\n`);
-        return 1;
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    } else text = Buffer.concat(chunks).toString('utf8');
-    const penny = parsePennyFile(text, p.account, `s3://${p.bucket}/${found.key}`);
-    if (o.save) writeFileSync(resolve(cwd, o.save), text);
-    stdout.write(`Penny test found: s3://${p.bucket}/${found.key}\n  account ${penny.account}, written ${penny.created}\n  Validation code: ${penny.code}\n${o.save ? `  saved to ${o.save}: upload it in Stripe's onboarding\n` : ''}`);
+    const penny = await pennyVerify(p, { ...connect, privateArmored: o['private-key'] ? readFileSync(resolve(cwd, o['private-key']), 'utf8') : undefined, save: o.save ? resolve(cwd, o.save) : undefined });
+    stdout.write(`Penny test found: s3://${p.bucket}/${penny.key}\n  account ${penny.account}, written ${penny.created}\n  Validation code: ${penny.code}\n${o.save ? `  saved to ${o.save}: upload it in Stripe's onboarding\n` : ''}`);
     return 0;
   } catch (e) {
-    const message = (e as Error).message ?? String(e);
-    // The checks of the file itself (missing folder, wrong account…) are already sentences; AWS errors are explained.
-    stderr.write(`pipewright penny ${sub}: ${/^s3:\/\//.test(message) ? message : explainAwsError(e, { operation: sub === 'send' ? 's3:PutObject' : 's3:ListBucket', ...context })}\n`);
+    stderr.write(`pipewright penny ${sub}: ${e instanceof NeedsPrivateKey ? `${e.message}.` : jobError(e, p, connect, sub === 'send' ? 's3:PutObject' : 's3:ListBucket')}\n`);
     return 1;
-  } finally {
-    client.destroy();
   }
 }

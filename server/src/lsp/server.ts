@@ -17,6 +17,7 @@ import { findConfigFiles, nodeFileAccess } from '../node/files';
 import { pathToUri, uriToPath } from './uri';
 import { range, toCompletionItem, toDiagnostic, toDocumentSymbol, toTextEdit } from './convert';
 import { registerImportRequests, type JobProgress } from './imports';
+import { exportCommands } from './exports';
 
 interface Settings {
   validationDelay: number;
@@ -225,6 +226,7 @@ export function startServer(connection: Connection): void {
   });
 
   const importJobs = registerImportRequests(connection, project, startJobProgress);
+  const exportJobs = exportCommands(project, (title) => startJobProgress(title));
 
   // PGP keys are inspected in the background (openpgp, loaded on first use); pipelines naming the key are then
   // validated again, so the key's findings appear a moment after the others.
@@ -256,6 +258,12 @@ export function startServer(connection: Connection): void {
         return checkIamRole(p.arguments?.[0], p.arguments?.[1], token);
       case Commands.importNow:
         return importJobs.importNow(p.arguments?.[0], p.arguments?.[1], token);
+      case Commands.exportNow:
+        return exportJobs.exportNow(p.arguments?.[0], p.arguments?.[1], token);
+      case Commands.pennySend:
+        return exportJobs.pennySend(p.arguments?.[0], p.arguments?.[1]);
+      case Commands.pennyVerify:
+        return exportJobs.pennyVerify(p.arguments?.[0], p.arguments?.[1]);
       default:
         throw new ResponseError(ErrorCodes.MethodNotFound, `Unknown command ${p.command}`);
     }

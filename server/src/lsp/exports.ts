@@ -1,0 +1,68 @@
+/**
+ * The export jobs over LSP: Export Now (cancellable work-done progress), penny send and penny verify — the same
+ * node-side jobs the CLI runs (node/export/jobs.ts), loaded on first use.
+ */
+import { ResponseError, ErrorCodes, type CancellationToken } from 'vscode-languageserver/node';
+import type { Project } from '../engine';
+import type { ExportReport } from '../engine/export/run';
+import type { ExportRunOptions, PennySent, PennyVerified, PennyVerifyOptions, S3ConnectOptions } from '../protocol';
+import type { JobProgress } from './imports';
+import { uriToPath } from './uri';
+
+const load = () => Promise.all([import('../node/export/jobs'), import('../node/export/pipeline')]).then(([jobs, pipeline]) => ({ ...jobs, ...pipeline }));
+
+export function exportCommands(project: Project, startProgress: (title: string) => Promise<JobProgress>) {
+  const pipelineOf = async (uri: unknown, what: string) => {
+    if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${what} takes the URI of a stripe-export pipeline file.`);
+    const m = await load();
+    try {
+      return { m, p: m.loadExportPipeline(uriToPath(uri), project) };
+    } catch (e) {
+      throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
+    }
+  };
+  const connect = (o: S3ConnectOptions | undefined): S3ConnectOptions => ({ endpoint: o?.endpoint || undefined, profile: o?.profile || undefined, region: o?.region || undefined });
+  return {
+    async exportNow(uri: unknown, options: unknown, token: CancellationToken): Promise<ExportReport> {
+      const { m, p } = await pipelineOf(uri, 'exportNow');
+      const o = (options ?? {}) as ExportRunOptions;
+      const progress = await startProgress(`Pipewright: exporting ${p.name}`);
+      const cancel = { get isCancellationRequested() { return token.isCancellationRequested || progress.cancelled; } };
+      let last = 0;
+      try {
+        return await m.exportJob(p, {
+          ...connect(o),
+          sourceDir: o.sourceDir,
+          token: cancel,
+          progress: (x) => {
+            if (Date.now() - last < 100) return;
+            last = Date.now();
+            progress.report(Math.round((100 * x.tablesDone) / Math.max(1, x.tables)), `${x.table}: ${x.rows.toLocaleString('en-US')} rows`);
+          },
+        });
+      } catch (e) {
+        throw new ResponseError(ErrorCodes.InternalError, `${m.jobError(e, p, connect(o), 's3:PutObject')} The run was not completed: no _SUCCESS was written and its uploads were aborted.`);
+      } finally {
+        progress.done();
+      }
+    },
+    async pennySend(uri: unknown, options: unknown): Promise<PennySent> {
+      const { m, p } = await pipelineOf(uri, 'pennySend');
+      try {
+        return await m.pennySend(p, connect(options as S3ConnectOptions));
+      } catch (e) {
+        throw new ResponseError(ErrorCodes.InternalError, m.jobError(e, p, connect(options as S3ConnectOptions), 's3:PutObject'));
+      }
+    },
+    async pennyVerify(uri: unknown, options: unknown): Promise<PennyVerified> {
+      const { m, p } = await pipelineOf(uri, 'pennyVerify');
+      const o = (options ?? {}) as PennyVerifyOptions;
+      try {
+        const r = await m.pennyVerify(p, { ...connect(o), privateArmored: o.privateKey });
+        return { key: r.key, account: r.account, code: r.code, created: r.created, text: r.text };
+      } catch (e) {
+        throw new ResponseError(ErrorCodes.InvalidRequest, e instanceof m.NeedsPrivateKey ? e.message : m.jobError(e, p, connect(o), 's3:ListBucket'));
+      }
+    },
+  };
+}
