@@ -334,7 +334,7 @@ test('memory: 1,000,000 flattened sample charges in 100k-row groups keep the wri
   assert.equal(result.bytes, bytes);
   const MB = 1024 * 1024;
   t.diagnostic(`file ${(bytes / MB).toFixed(1)} MiB in ${chunks} chunks; writer buffers peak ${(bufferedPeak / MB).toFixed(1)} MiB; RSS growth ${((rssPeak - rssBefore) / MB).toFixed(0)} MiB (sample generator included)`);
-  assert.ok(bufferedPeak < 96 * MB, `writer buffers ${bufferedPeak} bytes`);
+  assert.ok(bufferedPeak < 64 * MB, `writer buffers ${bufferedPeak} bytes`);
 });
 
 test('a row group is also closed by its size: wide rows never buffer more than about rowGroupBytes', async () => {

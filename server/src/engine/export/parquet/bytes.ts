@@ -92,10 +92,10 @@ export function bitWidth(max: number): number {
 }
 
 /**
- * The RLE/bit-packing hybrid encoding of `values[start..end)` with `width` bits per value (width ≤ 24): runs of
+ * The RLE/bit-packing hybrid encoding of `values[start..end)` with `width` bits per value (width ≤ 16): runs of
  * at least `minRun` equal values become RLE runs, the rest bit-packed groups of 8 (the last group padded with 0).
  */
-export function encodeHybrid(values: Uint8Array | Int32Array, start: number, end: number, width: number, minRun: number, out: ByteBuffer): void {
+export function encodeHybrid(values: Uint8Array | Uint16Array, start: number, end: number, width: number, minRun: number, out: ByteBuffer): void {
   const valueBytes = (width + 7) >>> 3;
   let i = start;
   while (i < end) {
@@ -109,13 +109,14 @@ export function encodeHybrid(values: Uint8Array | Int32Array, start: number, end
       i = j;
       continue;
     }
-    // Bit-packed groups of 8 until a long run starts at a group boundary (or the end).
+    // Bit-packed groups of 8 until a long run starts at a group boundary (or the end), at most 63 groups per
+    // run (a one-byte header, as parquet-mr and Arrow write them).
     const from = i;
     let groups = 0;
     for (;;) {
       i += 8;
       groups++;
-      if (i >= end) break;
+      if (i >= end || groups === 63) break;
       const w = values[i];
       let k = i + 1;
       const stop = Math.min(end, i + minRun);

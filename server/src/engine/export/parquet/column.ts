@@ -4,7 +4,7 @@
  *
  * Storage: definition levels, one byte per row; non-null values densely — numbers in a Float64Array,
  * booleans one byte each, strings either UTF-8 encoded once into a PLAIN buffer (4-byte length + bytes, exactly
- * the page format) or, while the column's dictionary stays small, as dictionary ids (Int32Array) over a
+ * the page format) or, while the column's dictionary stays small, as dictionary ids (Uint16Array: at most 65,536 entries) over a
  * dictionary kept as PLAIN bytes plus a Map from string to id. INT64 columns keep their values and, while the
  * dictionary stays small, their ids too (small non-negative values find their id in an array, others in a Map):
  * at the end of the row group the smaller encoding wins.
@@ -57,7 +57,7 @@ export class ColumnBuffer {
   count = 0;
   nums: Float64Array;
   bools: Uint8Array;
-  ids: Int32Array;
+  ids: Uint16Array;
   min = Infinity;
   max = -Infinity;
   trues = 0;
@@ -81,6 +81,8 @@ export class ColumnBuffer {
   /** Bytes the values would take as PLAIN (to decide whether the dictionary pays). */
   private plainSize = 0;
   private minStr: string | null = null;
+  private lastString: string | null = null;
+  private lastId = 0;
   private maxStr: string | null = null;
 
   constructor(
@@ -94,7 +96,7 @@ export class ColumnBuffer {
     this.defs = new Uint8Array(capacity);
     this.nums = new Float64Array(kind === INT64 || kind === DOUBLE ? capacity : 0);
     this.bools = new Uint8Array(kind === BOOLEAN ? capacity : 0);
-    this.ids = new Int32Array(kind === STRING || kind === INT64 ? capacity : 0);
+    this.ids = new Uint16Array(kind === STRING || kind === INT64 ? capacity : 0);
     this.smallIds = new Int32Array(kind === INT64 ? SMALL_INTS : 0);
     this.dict = kind === STRING || kind === INT64;
   }
@@ -116,12 +118,21 @@ export class ColumnBuffer {
   /** Adds a string value; returns the bytes it added to the buffers (beyond the fixed per-row ones). */
   addString(s: string): number {
     if (!this.dict) return this.addPlain(s);
+    // The previous value again (runs are common: status, currency…) costs a comparison, not a hash.
+    if (s === this.lastString) {
+      const id = this.lastId;
+      this.ids[this.count++] = id;
+      this.plainSize += this.entryEnd[id] - (id === 0 ? 0 : this.entryEnd[id - 1]);
+      return 0;
+    }
     let id = this.map.get(s);
     if (id === undefined) {
       id = this.map.size;
       if (id >= this.limits.maxDictEntries || this.dictBytes.len + s.length * 3 > this.limits.maxDictBytes) {
+        // The dictionary (counted as its bytes + 16 per entry) becomes PLAIN bytes.
+        const before = this.dictBytes.len + 16 * id;
         this.toPlain(true);
-        return this.plain.len + this.addPlain(s);
+        return this.plain.len - before + this.addPlain(s);
       }
       this.map.set(s, id);
       appendUtf8(this.dictBytes, s);
@@ -130,8 +141,12 @@ export class ColumnBuffer {
       const bytes = this.dictBytes.len - (id === 0 ? 0 : this.entryEnd[id - 1]);
       this.ids[this.count++] = id;
       this.plainSize += bytes;
+      this.lastString = s;
+      this.lastId = id;
       return bytes + 16;
     }
+    this.lastString = s;
+    this.lastId = id;
     this.ids[this.count++] = id;
     this.plainSize += this.entryEnd[id] - (id === 0 ? 0 : this.entryEnd[id - 1]);
     return 0;
@@ -232,7 +247,7 @@ export class ColumnBuffer {
     this.preferPlain = true;
     this.dictBytes = new ByteBuffer(0);
     this.entryEnd = new Int32Array(0);
-    this.ids = new Int32Array(0);
+    this.ids = new Uint16Array(0);
     this.smallIds = new Int32Array(0);
     this.dictNums = new Float64Array(0);
   }
@@ -375,6 +390,7 @@ export class ColumnBuffer {
     this.plainSize = 0;
     this.minStr = this.maxStr = null;
     if (this.kind === STRING) {
+      this.lastString = null;
       if (this.map.size) this.map = new Map();
       this.dictBytes.len = 0;
     } else if (this.kind === INT64 && this.dict) this.dropNumberDictionary(false);
@@ -462,7 +478,7 @@ function doubleBytes(v: number): Uint8Array {
   return out;
 }
 
-function growTo<T extends Uint8Array | Int32Array | Float64Array>(a: T, n: number): T {
+function growTo<T extends Uint8Array | Uint16Array | Int32Array | Float64Array>(a: T, n: number): T {
   if (a.length >= n) return a;
   const next = new (a.constructor as new (n: number) => T)(n);
   next.set(a);

@@ -23,15 +23,12 @@ export function snappyCompress(src: Uint8Array, start: number, end: number, out:
   out.varint(end - start);
   let op = out.len;
   const dst = out.buf;
-  for (let p = start; p < end; p += FRAGMENT) op = fragment(src, p, Math.min(end, p + FRAGMENT), dst, op);
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  for (let p = start; p < end; p += FRAGMENT) op = fragment(src, view, p, Math.min(end, p + FRAGMENT), dst, op);
   out.len = op;
 }
 
-function load32(a: Uint8Array, i: number): number {
-  return a[i] | (a[i + 1] << 8) | (a[i + 2] << 16) | (a[i + 3] << 24);
-}
-
-function fragment(src: Uint8Array, start: number, end: number, dst: Uint8Array, op: number): number {
+function fragment(src: Uint8Array, view: DataView, start: number, end: number, dst: Uint8Array, op: number): number {
   const size = end - start;
   let nextEmit = start;
   if (size >= MARGIN) {
@@ -41,7 +38,7 @@ function fragment(src: Uint8Array, start: number, end: number, dst: Uint8Array, 
     table.fill(0, 0, 1 << bits);
     const limit = end - MARGIN;
     let ip = start + 1;
-    let nextHash = Math.imul(load32(src, ip), 0x1e35a7bd) >>> shift;
+    let nextHash = Math.imul(view.getInt32(ip, true), 0x1e35a7bd) >>> shift;
     outer: for (;;) {
       // Find a 4-byte match, skipping faster and faster through incompressible data.
       let skip = 32;
@@ -52,10 +49,10 @@ function fragment(src: Uint8Array, start: number, end: number, dst: Uint8Array, 
         const hash = nextHash;
         nextIp = ip + (skip++ >>> 5);
         if (nextIp > limit) break outer;
-        nextHash = Math.imul(load32(src, nextIp), 0x1e35a7bd) >>> shift;
+        nextHash = Math.imul(view.getInt32(nextIp, true), 0x1e35a7bd) >>> shift;
         candidate = start + table[hash];
         table[hash] = ip - start;
-      } while (load32(src, ip) !== load32(src, candidate));
+      } while (view.getInt32(ip, true) !== view.getInt32(candidate, true));
 
       op = literal(src, nextEmit, ip, dst, op);
 
@@ -65,6 +62,10 @@ function fragment(src: Uint8Array, start: number, end: number, dst: Uint8Array, 
         const base = ip;
         let s = candidate + 4;
         ip += 4;
+        while (ip + 4 <= end && view.getInt32(s, true) === view.getInt32(ip, true)) {
+          s += 4;
+          ip += 4;
+        }
         while (ip < end && src[s] === src[ip]) {
           s++;
           ip++;
@@ -72,14 +73,14 @@ function fragment(src: Uint8Array, start: number, end: number, dst: Uint8Array, 
         op = copy(base - candidate, ip - base, dst, op);
         nextEmit = ip;
         if (ip >= limit) break outer;
-        table[Math.imul(load32(src, ip - 1), 0x1e35a7bd) >>> shift] = ip - 1 - start;
-        const hash = Math.imul(load32(src, ip), 0x1e35a7bd) >>> shift;
+        table[Math.imul(view.getInt32(ip - 1, true), 0x1e35a7bd) >>> shift] = ip - 1 - start;
+        const hash = Math.imul(view.getInt32(ip, true), 0x1e35a7bd) >>> shift;
         candidate = start + table[hash];
         table[hash] = ip - start;
-        again = load32(src, ip) === load32(src, candidate);
+        again = view.getInt32(ip, true) === view.getInt32(candidate, true);
       } while (again);
       ip++;
-      nextHash = Math.imul(load32(src, ip), 0x1e35a7bd) >>> shift;
+      nextHash = Math.imul(view.getInt32(ip, true), 0x1e35a7bd) >>> shift;
     }
   }
   if (nextEmit < end) op = literal(src, nextEmit, end, dst, op);

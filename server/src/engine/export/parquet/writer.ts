@@ -32,7 +32,7 @@ export type ParquetSink = (chunk: Uint8Array) => void | Promise<void>;
 export interface ParquetWriterOptions {
   /** Rows per row group (default 100,000). */
   rowGroupRows?: number;
-  /** A row group is also closed when its buffered values reach about this many bytes (default 64 MiB). */
+  /** A row group is also closed when its buffered values reach about this many bytes (default 48 MiB): wide rows keep memory bounded. */
   rowGroupBytes?: number;
   /** Page compression (default snappy). */
   compression?: 'snappy' | 'none';
@@ -40,7 +40,7 @@ export interface ParquetWriterOptions {
   createdBy?: string;
   /** Target uncompressed size of a data page's values (default 1 MiB). */
   pageBytes?: number;
-  /** A string column is dictionary-encoded while its row group has at most this many distinct values (default 32,768; at most 2^20)… */
+  /** A string or int64 column is dictionary-encoded while its row group has at most this many distinct values (default 32,768; at most 65,536)… */
   maxDictionaryEntries?: number;
   /** …and its dictionary at most this many bytes (default 1 MiB). */
   maxDictionaryBytes?: number;
@@ -118,12 +118,12 @@ export class ParquetStreamWriter implements PageSink {
       names.add(c.name);
     }
     this.groupRows = positive(options.rowGroupRows ?? 100_000, 'rowGroupRows');
-    this.groupBytes = positive(options.rowGroupBytes ?? 64 << 20, 'rowGroupBytes');
+    this.groupBytes = positive(options.rowGroupBytes ?? 48 << 20, 'rowGroupBytes');
     this.chunkBytes = positive(options.chunkBytes ?? 1 << 20, 'chunkBytes');
     this.snappy = (options.compression ?? 'snappy') === 'snappy';
     this.createdBy = options.createdBy ?? 'pipewright version 0.1.0';
     const limits: ColumnLimits = {
-      maxDictEntries: Math.min(1 << 20, positive(options.maxDictionaryEntries ?? 32_768, 'maxDictionaryEntries')),
+      maxDictEntries: Math.min(1 << 16, positive(options.maxDictionaryEntries ?? 32_768, 'maxDictionaryEntries')),
       maxDictBytes: positive(options.maxDictionaryBytes ?? 1 << 20, 'maxDictionaryBytes'),
       statsMaxBytes: options.statisticsMaxBytes ?? 128,
       pageBytes: positive(options.pageBytes ?? 1 << 20, 'pageBytes'),
@@ -131,7 +131,7 @@ export class ParquetStreamWriter implements PageSink {
     this.capacity = Math.min(this.groupRows, 1 << 14);
     this.cols = columns.map((c) => new ColumnBuffer(c.name, kindOf(c.type), c.type !== 'json', limits, this.capacity));
     this.physical = columns.map((c) => physicalType(c.type));
-    this.fixedRowBytes = this.cols.reduce((n, c) => n + 1 + (c.kind === STRING ? 4 : c.kind === INT64 ? 12 : c.kind === BOOLEAN ? 1 : 8), 0);
+    this.fixedRowBytes = this.cols.reduce((n, c) => n + 1 + (c.kind === STRING ? 2 : c.kind === INT64 ? 10 : c.kind === BOOLEAN ? 1 : 8), 0);
     this.out.bytes(MAGIC);
   }
 
