@@ -74,10 +74,13 @@ function jsonlSnapshot(dir: string): string {
 
 function stateOfDb(db: string): { run?: unknown } | undefined {
   if (!existsSync(db)) return undefined;
+  // The killed writer's SQLite lock (a directory) is stale: clear it as the next writer would.
+  rmSync(`${db}.lock`, { recursive: true, force: true });
   try {
     return sqliteSnapshot(db).state;
-  } catch {
-    return undefined; // not a database yet: killed while creating it
+  } catch (e) {
+    if (/no such table/.test((e as Error).message)) return undefined; // killed while creating the database
+    throw e;
   }
 }
 

@@ -14,7 +14,7 @@ import { completeRun, emptyState, type PartialObject, type SyncState } from './s
 import { ObjectChangedError, type S3Access, type S3Object } from './types';
 
 /** A batch smaller than batchSize is committed after this long, so a killed run loses little work. */
-const COMMIT_INTERVAL_MS = 1_000;
+const COMMIT_INTERVAL_MS = 5_000;
 
 export interface ImportSource {
   bucket: string;
@@ -105,7 +105,7 @@ export async function listAll(s3: S3Access, bucket: string, prefix: string, onPa
 
 export async function runImport(source: ImportSource, template: Template, stateId: string, deps: ImportDeps, options: ImportOptions = {}): Promise<ImportReport> {
   const now = options.now ?? (() => new Date());
-  const batchSize = options.batchSize ?? 5_000;
+  const batchSize = options.batchSize ?? 50_000;
   const maxProblems = options.maxProblemsPerObject ?? 100;
   const keep = options.reportProblems ?? 200;
   const { s3, destination, token } = deps;

@@ -54,7 +54,7 @@ export function openSqliteDestination(options: SqliteOptions): Destination & { d
   if (!options.readOnly) {
     // A rollback journal (this WebAssembly build has no shared memory for WAL); NORMAL sync is safe against a
     // killed process, which is what resuming protects against.
-    db.exec(`PRAGMA journal_mode=DELETE; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;
+    db.exec(`PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=TRUNCATE; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;
       CREATE TABLE IF NOT EXISTS _pipewright_state (state_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS _pipewright_done (state_id TEXT NOT NULL, key TEXT NOT NULL, etag TEXT NOT NULL, last_modified TEXT NOT NULL, PRIMARY KEY (state_id, key)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS _pipewright_problems (id INTEGER PRIMARY KEY, state_id TEXT NOT NULL, run_started_at TEXT, object TEXT NOT NULL, line INTEGER, "column" TEXT, value TEXT, message TEXT NOT NULL);`);
