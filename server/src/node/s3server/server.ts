@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, type Stats } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { end, error, esc, xml } from './replies';
@@ -153,8 +153,8 @@ export async function startLocalS3(options: LocalS3Options): Promise<LocalS3> {
     const prefixes: string[] = [];
     let truncated = false;
     let lastReturned = '';
-    for (const k of keys) {
-      if (after && byteOrder(k, after) <= 0) continue;
+    for (let i = after ? firstAfter(keys, after) : 0; i < keys.length; i++) {
+      const k = keys[i];
       if (delimiter) {
         const i = k.indexOf(delimiter, prefix.length);
         if (i >= 0) {
@@ -233,7 +233,8 @@ function walk(dir: string, prefix: string): string[] {
   const slash = prefix.lastIndexOf('/');
   const startRel = slash >= 0 ? prefix.slice(0, slash) : '';
   const start = join(dir, ...startRel.split('/').filter(Boolean));
-  const visit = (d: string) => {
+  // Keys are built by joining names (path.relative per entry cost more than reading the folder).
+  const visit = (d: string, keyPrefix: string) => {
     let entries;
     try {
       entries = readdirSync(d, { withFileTypes: true });
@@ -241,20 +242,37 @@ function walk(dir: string, prefix: string): string[] {
       return;
     }
     for (const e of entries) {
-      const p = join(d, e.name);
-      const key = relative(dir, p).split(sep).join('/');
+      const key = keyPrefix + e.name;
       if (e.isDirectory()) {
-        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) visit(p);
+        if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) visit(join(d, e.name), `${key}/`);
       } else if (e.isFile() && key.startsWith(prefix) && !e.name.includes('.pipewright-upload-')) out.push(key);
     }
   };
-  visit(start);
+  visit(start, startRel ? `${startRel}/` : '');
   return out;
 }
 
-/** S3 lists keys in the byte order of their UTF-8 encoding. */
+/**
+ * S3 lists keys in the byte order of their UTF-8 encoding. JavaScript compares UTF-16 code units, which gives the
+ * same order unless a string holds characters from U+D800 up (surrogates sort below U+E000–U+FFFF there): only
+ * then are the bytes compared.
+ */
 function byteOrder(a: string, b: string): number {
+  if (!HIGH.test(a) && !HIGH.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+const HIGH = /[\ud800-\uffff]/;
+
+/** The index of the first key after `after` in sorted `keys` (binary search). */
+function firstAfter(keys: string[], after: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (byteOrder(keys[mid], after) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 
