@@ -19,6 +19,7 @@ import {
   type ListRolePoliciesCommandInput,
   type ListRolePoliciesCommandOutput,
 } from '@aws-sdk/client-iam';
+import { withEnv } from '../helpers/env';
 import { clientConfig, freePort, resetMoto, startMoto, type MotoServer } from '../helpers/moto';
 import { createIamClient } from '../../server/src/node/aws/clients';
 import {
@@ -414,19 +415,3 @@ async function setMotoAuth(endpoint: string, initialNoAuthActionCount: string): 
   assert.equal(res.status, 200, await res.text());
 }
 
-/** Runs `fn` with these environment variables set (undefined: unset), then puts the previous values back. */
-async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): Promise<void> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const apply = (values: Record<string, string | undefined>): void => {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  apply(vars);
-  try {
-    await fn();
-  } finally {
-    apply(saved);
-  }
-}

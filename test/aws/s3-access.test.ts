@@ -21,6 +21,7 @@ import { assumeRoleProviderOf, createS3Client, retryStrategyOf, s3Access, type N
 import { BackoffRetryStrategy, classifyRetry, fullJitterBackoff } from '../../server/src/node/aws/retry';
 import { AssumeRoleError, assumeRoleCredentials } from '../../server/src/node/aws/credentials';
 import { explainAwsError } from '../../server/src/node/aws/errors';
+import { withEnv } from '../helpers/env';
 
 const LISTING = 'pw-listing';
 const ORDER = 'pw-order';
@@ -764,19 +765,3 @@ async function setMotoAuth(endpoint: string, initialNoAuthActionCount: string): 
   assert.equal(res.status, 200, await res.text());
 }
 
-/** Runs `fn` with these environment variables set (undefined: unset), then puts the previous values back. */
-async function withEnv(vars: Record<string, string | undefined>, fn: () => Promise<void>): Promise<void> {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const apply = (values: Record<string, string | undefined>): void => {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  apply(vars);
-  try {
-    await fn();
-  } finally {
-    apply(saved);
-  }
-}
