@@ -105,7 +105,7 @@ export async function listAll(s3: S3Access, bucket: string, prefix: string, onPa
 
 export async function runImport(source: ImportSource, template: Template, stateId: string, deps: ImportDeps, options: ImportOptions = {}): Promise<ImportReport> {
   const now = options.now ?? (() => new Date());
-  const batchSize = options.batchSize ?? 50_000;
+  const batchSize = options.batchSize ?? 20_000;
   const maxProblems = options.maxProblemsPerObject ?? 100;
   const keep = options.reportProblems ?? 200;
   const { s3, destination, token } = deps;
