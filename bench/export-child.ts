@@ -67,17 +67,8 @@ export function measuredChild(root: string, args: string[]): Promise<Measured<Ch
   return measured(process.execPath, ['--import', 'tsx', join(root, 'bench', 'export-child.ts'), ...args], (out) => JSON.parse(out.trim().split('\n').pop() ?? '') as ChildResult, root);
 }
 
-/** The machine's CPU time so far, all cores, from /proc/stat (Linux), in clock ticks; undefined elsewhere. */
-export function machineCpu(): { busy: number; total: number; hz: number } | undefined {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
-    const busy = user + nice + system + irq + softirq + steal;
-    return { busy, total: busy + idle + iowait, hz: 100 };
-  } catch {
-    return undefined;
-  }
-}
+import { machineCpu } from './harness';
+export { machineCpu };
 
 /**
  * A warning when other processes took more than 5 % of the machine's CPU time between `start` and now (`ownS`: the

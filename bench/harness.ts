@@ -10,6 +10,7 @@ import { cpus, totalmem, platform, release, arch } from 'node:os';
 import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { readFileSync } from 'node:fs';
 
 // ---------------------------------------------------------------------------------------------------------
 // The contract
@@ -232,4 +233,17 @@ export class BenchAssertionError extends Error {
 
 export function kb(text: string): number {
   return Buffer.byteLength(text, 'utf8') / 1024;
+}
+
+/** The machine's CPU time so far, all cores, from /proc/stat (Linux), in clock ticks; undefined elsewhere. */
+export function machineCpu(): { busy: number; total: number; hz: number } | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+    const busy = user + nice + system + irq + softirq + steal;
+    // USER_HZ: 100 on every Linux build that matters (sysconf(_SC_CLK_TCK)).
+    return { busy, total: busy + idle + iowait, hz: 100 };
+  } catch {
+    return undefined;
+  }
 }

@@ -33,7 +33,7 @@ import { s3For } from '../server/src/node/import/connect';
 import { loadImportPipeline, openDestination } from '../server/src/node/import/pipeline';
 import { importWorkspace } from '../test/helpers/import-data';
 import { prng } from './fixtures';
-import { assert, sideBySide, stats, type Benchmark, type BenchResult, type Table } from './harness';
+import { assert, machineCpu, sideBySide, stats, type Benchmark, type BenchResult, type Table } from './harness';
 import type { ServerStats } from './local-s3-child';
 
 const SCALE = Number(process.env.BENCH_IMPORT_SCALE ?? 1) || 1;
@@ -743,18 +743,6 @@ const bench: Benchmark = {
   },
 };
 
-/** The machine's CPU time so far, all cores, from /proc/stat (Linux), in clock ticks; undefined elsewhere. */
-function machineCpu(): { busy: number; total: number; hz: number } | undefined {
-  try {
-    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
-    const busy = user + nice + system + irq + softirq + steal;
-    // USER_HZ: 100 on every Linux build that matters (sysconf(_SC_CLK_TCK)).
-    return { busy, total: busy + idle + iowait, hz: 100 };
-  } catch {
-    return undefined;
-  }
-}
 
 /** mtime of the newest .ts file under `dir`. */
 function newestSource(dir: string): number {
