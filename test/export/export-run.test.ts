@@ -81,7 +81,7 @@ async function download(key: string, to: string): Promise<string> {
 test('an export writes one Parquet directory per table and _SUCCESS last; DuckDB reads back the source values', async () => {
   const r = await cli(['export', pipeline('plain'), '--endpoint', moto.endpoint, '--rows-per-file', '1000']).done;
   assert.equal(r.code, 0, r.stderr);
-  const runDir = /s3:\/\/acme-stripe-exports\/(snapshot\/\d{8}T\d{6}Z\/)/.exec(r.stdout)?.[1];
+  const runDir = /s3:\/\/acme-stripe-exports\/(snapshot\/\d{8}T\d{6}\.\d{3}Z\/)/.exec(r.stdout)?.[1];
   assert.ok(runDir, r.stdout);
   const listed = await keys(runDir);
   const success = listed.find((k) => k.key === `${runDir}_SUCCESS`);
@@ -169,4 +169,18 @@ test('a PGP pipeline delivers .parquet.gpg files that gpg decrypts into Parquet 
     rmSync(home, { recursive: true, force: true });
     rmSync(local, { recursive: true, force: true });
   }
+});
+
+test('run: the export on a schedule; a tick while a run is going is skipped; every run logs its outcome', async () => {
+  const path = pipeline('scheduled', { prefix: 'scheduled/', tables: ['refunds', 'prices'] });
+  const r = await cli(['run', path, '--endpoint', moto.endpoint, '--every', '50ms', '--max-runs', '2']).done;
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0], /every 50ms: /);
+  assert.equal(lines.filter((l) => / run \d: started$/.test(l)).length, 2);
+  assert.equal(lines.filter((l) => / run \d: done, \d+ rows in 2 tables, scheduled\/snapshot\/\d{8}T\d{6}\.\d{3}Z\/_SUCCESS$/.test(l)).length, 2);
+  assert.ok(lines.some((l) => /skipped: the previous run is still going/.test(l)), 'a run takes longer than 50 ms, so ticks were skipped');
+  assert.match(lines.at(-1)!, /2 run\(s\), 0 failed/);
+  const markers = (await keys('scheduled/')).filter((k) => k.key.endsWith('_SUCCESS'));
+  assert.equal(markers.length, 2, 'each run has its own directory and marker');
 });

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   import: { load: () => import('./import').then((m) => ({ run: m.runImportCommand, help: m.IMPORT_HELP })) },
   s3: { load: () => import('./s3').then((m) => ({ run: m.runS3, help: m.S3_HELP })) },
   export: { load: () => import('./export').then((m) => ({ run: m.runExportCommand, help: m.EXPORT_HELP })) },
+  run: { load: () => import('./run').then((m) => ({ run: m.runSchedule, help: m.RUN_HELP })) },
   'sample-data': { load: () => import('./export').then((m) => ({ run: m.runSampleData, help: m.SAMPLE_HELP })) },
   penny: { load: () => import('./penny').then((m) => ({ run: m.runPenny, help: m.PENNY_HELP })) },
   pgp: { load: () => import('./pgp').then((m) => ({ run: m.runPgp, help: m.PGP_HELP })) },
@@ -34,6 +35,7 @@ Commands:
   import           Run a stripe-import pipeline: S3 files → data template → SQLite or JSON Lines (resumable)
   s3 serve         Serve a local folder as S3 (each subfolder a bucket), to try pipelines without AWS
   export           Run a stripe-export pipeline: each table as Parquet in the bucket, _SUCCESS last
+  run              The export on its schedule (every 3 hours), skipping a tick while a run is going
   sample-data      Write Stripe-shaped sample data (JSON Lines per table) to export offline
   penny send       Write Stripe's penny-test file with the pipeline's credentials
   penny verify     Find, decrypt and check the penny-test file; show the code to confirm

@@ -73,9 +73,9 @@ export interface ExportReport {
 
 export const SUCCESS_MARKER = '_SUCCESS';
 
-/** A run id that sorts by time and is a valid key segment: 20261123T120000Z. */
+/** A run id that sorts by time and is a valid key segment: 20261123T120000.123Z (two runs in one second stay apart). */
 export function runIdOf(d: Date): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return d.toISOString().replace(/[-:]/g, '');
 }
 
 export async function runExport(plan: ExportPlan, deps: ExportDeps): Promise<ExportReport> {

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { getNodeValue } from 'jsonc-parser';
 import { Project, validate } from '../../engine';
-import { objectProp, stringOf } from '../../engine/json';
+import { objectProp, propAt, stringOf } from '../../engine/json';
 import { nodeFileAccess } from '../files';
 import { PipelineError } from '../import/pipeline';
 
@@ -22,6 +22,8 @@ export interface ExportPipeline {
   /** The armored public key when the pipeline encrypts with PGP. */
   pgpPublicKey?: { path: string; armored: string };
   sse?: { type: 'AES256' } | { type: 'aws:kms'; keyId?: string };
+  /** `schedule.every` (`3h`): Stripe Data Pipeline's cadence, for `pipewright run`. */
+  schedule?: string;
 }
 
 export function loadExportPipeline(file: string, project = new Project(nodeFileAccess)): ExportPipeline {
@@ -63,6 +65,7 @@ export function loadExportPipeline(file: string, project = new Project(nodeFileA
     source,
     pgpPublicKey,
     sse,
+    schedule: stringOf(propAt(root, ['schedule', 'every'])),
   };
 }
 
