@@ -230,17 +230,18 @@ export function startServer(connection: Connection): void {
 
   // PGP keys are inspected in the background (openpgp, loaded on first use); pipelines naming the key are then
   // validated again, so the key's findings appear a moment after the others.
+  let inspector: Promise<void> | undefined;
   project.keyInspector = (path, text) => {
-    void import('../node/pgp/inspector').then(({ attachKeyInspector }) => {
+    // Loaded once; attachKeyInspector then replaces this hook with the real one, which is asked again here.
+    inspector ??= import('../node/pgp/inspector').then(({ attachKeyInspector }) => {
       attachKeyInspector(project, (keyPath) => {
         for (const r of project.referrers(keyPath)) {
           const td = documents.all().find((d) => uriToPath(d.uri) === r.pipeline.path);
           if (td) schedule(td.uri, 0);
         }
       });
-      // attachKeyInspector replaced this hook with the real one: ask it.
-      project.keyInspector?.(path, text);
     });
+    void inspector.then(() => project.keyInspector?.(path, text));
   };
 
   connection.onExecuteCommand(async (p, token) => {
