@@ -131,7 +131,9 @@ export async function runExport(plan: ExportPlan, deps: ExportDeps): Promise<Exp
           await finishFile();
           startFile();
         }
-        await file!.writer.write(flatten(table, obj));
+        // The writer returns a promise only when a row group leaves for the upload: no microtask per row.
+        const pending = file!.writer.write(flatten(table, obj));
+        if (pending) await pending;
         file!.rows++;
         entry.rows++;
         if ((entry.rows & 0x3fff) === 0) deps.progress?.({ table, rows: entry.rows, tablesDone: index, tables: plan.tables.length });

@@ -5,7 +5,7 @@
  * integration really writes or reads.
  */
 import type { Node } from 'jsonc-parser';
-import { objectProp, propAt, stringOf, boolOf } from '../json';
+import { objectProp, stringOf, boolOf } from '../json';
 import type { ParsedDocument } from '../parse';
 
 export interface Need {

@@ -13,7 +13,6 @@ const SPACE = 32;
 const TAB = 9;
 const QUOTE = 34;
 const COMMA = 44;
-const BACKSLASH = 92;
 const LBRACKET = 91;
 const RBRACKET = 93;
 const LBRACE = 123;

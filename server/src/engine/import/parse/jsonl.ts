@@ -5,7 +5,6 @@
  */
 import { HighBytes, invalidUtf8Message, STALE, TextReader, type Piece } from './utf8';
 
-const LF = 10;
 const CR = 13;
 const SPACE = 32;
 const TAB = 9;
