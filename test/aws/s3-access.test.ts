@@ -144,6 +144,15 @@ describe('read', () => {
     assert.ok(tail.bytes.equals(big.subarray(BIG_SIZE - 1000)));
   });
 
+  test('a byte range with an end (Range bytes=a-b): exactly those bytes; an end past the object reads to its end', async () => {
+    assert.equal((await readAll(s3, DATA, 'hello.txt', { start: 2, end: 7 })).bytes.toString(), 'llo w');
+    assert.equal((await readAll(s3, DATA, 'hello.txt', { end: 5 })).bytes.toString(), 'hello');
+    assert.equal((await readAll(s3, DATA, 'hello.txt', { start: 6, end: 1000 })).bytes.toString(), 'world');
+    assert.equal((await readAll(s3, DATA, 'hello.txt', { start: 4, end: 4 })).bytes.length, 0);
+    const middle = await readAll(s3, DATA, BIG, { start: 1_000_003, end: 3_000_001 });
+    assert.ok(middle.bytes.equals(big.subarray(1_000_003, 3_000_001)));
+  });
+
   test('a stale ETag (the object was replaced) is an ObjectChangedError', async () => {
     const v1 = await admin.send(new PutObjectCommand({ Bucket: DATA, Key: 'changing.txt', Body: 'version 1' }));
     await admin.send(new PutObjectCommand({ Bucket: DATA, Key: 'changing.txt', Body: 'version 2' }));
@@ -359,6 +368,11 @@ describe('faults: throttling, 5xx and broken connections (fault proxy in front o
     assert.ok(counts.reset > 0, 'resets were injected');
     assert.ok(s3.stats.resumes >= 1, 'at least one Range resume');
     assert.equal(counts.rangeRequests, s3.stats.resumes, 'every resume is a Range request');
+    // A range with an end is resumed within that range, never past its end.
+    for (let i = 0; i < 3; i++) {
+      const { bytes } = await readAll(s3, DATA, BIG, { start: 777, end: BIG_SIZE - 777 });
+      assert.ok(bytes.equals(big.subarray(777, BIG_SIZE - 777)), `ranged read ${i + 1}`);
+    }
     console.log(
       `# 50% resets: ${counts.getObject} GetObject requests, ${counts.reset} reset mid-body, ${s3.stats.resumes} Range resumes, ` +
         `${s3.stats.retries} SDK retries, ${Math.round(performance.now() - t0)} ms`,

@@ -59,6 +59,8 @@ export interface FaultCounts {
   /** GetObject requests, and those of them with a Range header. */
   getObject: number;
   rangeRequests: number;
+  /** Body bytes of GetObject answers passed on to the client (what a reader actually downloaded). */
+  getObjectBytes: number;
   listObjectsV2: number;
   /** Faults injected, by kind. */
   slowdown: number;
@@ -101,7 +103,7 @@ export function isListObjectsV2(r: ProxiedRequest): boolean {
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 function zeroCounts(): FaultCounts {
-  return { requests: 0, getObject: 0, rangeRequests: 0, listObjectsV2: 0, slowdown: 0, internal: 0, reset: 0, truncate: 0, hangup: 0, stall: 0, stallBody: 0 };
+  return { requests: 0, getObject: 0, rangeRequests: 0, getObjectBytes: 0, listObjectsV2: 0, slowdown: 0, internal: 0, reset: 0, truncate: 0, hangup: 0, stall: 0, stallBody: 0 };
 }
 
 function s3ErrorXml(code: string, message: string, resource: string): string {
@@ -145,7 +147,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     });
   };
 
-  const forward = (req: IncomingMessage, res: ServerResponse, cut?: 'reset' | 'truncate' | 'stallBody'): void => {
+  const forward = (req: IncomingMessage, res: ServerResponse, cut?: 'reset' | 'truncate' | 'stallBody', getObject = false): void => {
     const headers = { ...req.headers };
     for (const h of HOP_BY_HOP) delete headers[h];
     const upstream = httpRequest(
@@ -167,6 +169,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         const status = up.statusCode ?? 502;
         if (!cut || status < 200 || status >= 300 || !(length > 0)) {
           res.writeHead(status, outHeaders);
+          if (getObject) up.on('data', (chunk: Buffer) => void (counts.getObjectBytes += chunk.length));
           up.pipe(res);
           return;
         }
@@ -196,6 +199,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           }
           const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
           sent += part.length;
+          if (getObject) counts.getObjectBytes += part.length;
           // Break off once the part is handed to the kernel, so the client does receive it.
           if (sent >= keep) res.write(part, () => breakOff());
           else res.write(part);
@@ -253,10 +257,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case 'reset':
       case 'truncate':
       case 'stallBody':
-        forward(req, res, fault);
+        forward(req, res, fault, isGetObject(r));
         return;
       default:
-        forward(req, res);
+        forward(req, res, undefined, isGetObject(r));
     }
   });
   server.on('connection', (socket) => {

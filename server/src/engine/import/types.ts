@@ -24,6 +24,11 @@ export interface ReadOptions {
   etag?: string;
   /** First byte to read (a Range request when > 0). */
   start?: number;
+  /**
+   * Stop before this byte (exclusive; a Range request with an end): a Parquet reader fetches the footer and single
+   * column chunks of a multi-GB object without the server sending the rest. Past the object's end reads to the end.
+   */
+  end?: number;
   signal?: AbortSignal;
 }
 

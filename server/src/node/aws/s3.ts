@@ -147,7 +147,7 @@ function configuredEndpointFromEnvironment(): string | undefined {
 //
 // listPage: one ListObjectsV2 call (MaxKeys 1000), keys in S3's order, ETags without their quotes.
 //
-// read: GetObject from `start` (Range: bytes=<start>-) with If-Match on the ETag (the caller's, else the one of the
+// read: GetObject from `start` to `end` (Range: bytes=<start>-[<end - 1>]) with If-Match on the ETag (the caller's, else the one of the
 // first answer, so that every resumed range comes from the same version of the object). When the body breaks —
 // an error of the stream (connection reset), fewer bytes than Content-Length / Content-Range announced, or no data
 // for `idleTimeoutMs` — it issues a new GetObject from the next byte, after a backoff, and carries on: the caller
@@ -254,6 +254,9 @@ export function s3Access(client: S3Client, options: S3AccessOptions = {}): NodeS
   async function* read(bucket: string, key: string, readOptions: ReadOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
     const { signal } = readOptions;
     let next = Math.max(0, Math.floor(readOptions.start ?? 0));
+    /** Exclusive end asked for; Infinity for the whole rest of the object. */
+    const end = readOptions.end === undefined ? Infinity : Math.max(0, Math.floor(readOptions.end));
+    if (next >= end) return;
     /** The ETag the read is pinned to: the caller's, else that of the first answer (so resumes read the same version). */
     let etag = readOptions.etag ? stripQuotes(readOptions.etag) : undefined;
     let size: number | undefined;
@@ -267,7 +270,7 @@ export function s3Access(client: S3Client, options: S3AccessOptions = {}): NodeS
           new GetObjectCommand({
             Bucket: bucket,
             Key: key,
-            ...(next > 0 ? { Range: `bytes=${next}-` } : {}),
+            ...(next > 0 || end !== Infinity ? { Range: `bytes=${next}-${end === Infinity ? '' : end - 1}` } : {}),
             ...(etag ? { IfMatch: `"${etag}"` } : {}),
           }),
           { abortSignal: signal },
@@ -317,6 +320,7 @@ export function s3Access(client: S3Client, options: S3AccessOptions = {}): NodeS
       const startedAt = next;
       let broke: unknown;
       let finished = false;
+      let overflowed = false;
       const onAbort = (): void => body.destroy?.(abortError(signal!));
       signal?.addEventListener('abort', onAbort, { once: true });
       const chunks = body[Symbol.asyncIterator]();
@@ -346,22 +350,32 @@ export function s3Access(client: S3Client, options: S3AccessOptions = {}): NodeS
             chunk = chunk.subarray(skip);
             skip = 0;
           }
+          // A server that ignores Range sends more than asked for: stop at the end asked for (the finally below then
+          // frees the connection, since the body was not read to its end).
+          if (next + chunk.length > end) {
+            chunk = chunk.subarray(0, end - next);
+            next += chunk.length;
+            overflowed = true;
+            if (chunk.length) yield chunk;
+            break;
+          }
           if (chunk.length === 0) continue;
           next += chunk.length;
           yield chunk;
         }
-        finished = true;
+        finished = !overflowed;
       } finally {
         signal?.removeEventListener('abort', onAbort);
         // The caller stopped early (break), or the stream broke: free the connection.
         if (!finished || broke !== undefined) body.destroy?.();
       }
 
+      const limit = Math.min(end, size ?? Infinity);
+      if (next >= limit) return;
       if (broke === undefined) {
-        if (size === undefined || next >= size) return;
-        broke = new Error(`the body ended after ${next - startedAt} of ${size - startedAt} bytes`);
+        if (size === undefined) return;
+        broke = new Error(`the body ended after ${next - startedAt} of ${limit - startedAt} bytes`);
       }
-      if (size !== undefined && next >= size) return; // broke after the last byte: nothing left to resume
       if (next - startedAt >= RESUME_PROGRESS_BYTES) resumesInARow = 0;
       if (resumesInARow >= maxResumes) throw new ReadInterruptedError(bucket, key, resumesInARow, next, broke);
       resumesInARow++;
