@@ -7,7 +7,8 @@ import type { ExportReport } from '../engine/export/run';
 import { formatBytes } from '../engine/import/select';
 import { exportJob, jobError } from '../node/export/jobs';
 import { loadExportPipeline, type ExportPipeline } from '../node/export/pipeline';
-import { SourceError, writeSampleData } from '../node/export/sources';
+import { SECRET_REFERENCE } from '../engine/schema';
+import { NotStartedError, SourceError, writeSampleData } from '../node/export/sources';
 import { terminalJob } from './progress';
 
 export const EXPORT_HELP = `Usage: pipewright export <pipeline> [options]
@@ -19,11 +20,19 @@ stopped run aborts its uploads and writes no _SUCCESS.
 Options:
   --source DIR          Read the tables from this folder of JSON Lines files (<table>.jsonl) instead of the
                         pipeline's "source"
+  --stripe-api-key REF  Read the tables from the Stripe API with the key this reference names
+                        (\${secret:name} → env PIPEWRIGHT_SECRET_<NAME>, or \${env:NAME}), instead of the
+                        pipeline's "source". A key itself is refused: it would stay in the shell history.
+  --stripe-api-base URL Reach the Stripe API at this https://host[:port] (a proxy; http only to this machine)
+                        instead of "source.apiBase" (default https://api.stripe.com)
   --rows-per-file N     Rows per Parquet file (default 1000000)
   --json                Print the report as JSON
   --endpoint URL, --profile NAME, --region R   Where and as whom to reach S3 (as for import)
 
-Exit status: 0 done; 2 usage or config error; 3 failed; 130 stopped.
+Test-mode Stripe keys (sk_test_…, rk_test_…) are always accepted; a live key only with "allowLiveKey": true in
+the pipeline's "source".
+
+Exit status: 0 done; 2 usage, config or key error; 3 failed (network, rate limit, S3); 130 stopped.
 `;
 
 export const SAMPLE_HELP = `Usage: pipewright sample-data <dir> [--charges N] [--seed S]
@@ -66,7 +75,7 @@ export async function runSampleData(args: string[], stdout: NodeJS.WritableStrea
 }
 
 export async function runExportCommand(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, cwd: string): Promise<number> {
-  const o: { pipeline?: string; source?: string; rowsPerFile?: number; json?: boolean; endpoint?: string; profile?: string; region?: string } = {};
+  const o: { pipeline?: string; source?: string; stripeApiKey?: string; stripeApiBase?: string; rowsPerFile?: number; json?: boolean; endpoint?: string; profile?: string; region?: string } = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -79,6 +88,11 @@ export async function runExportCommand(args: string[], stdout: NodeJS.WritableSt
         stdout.write(EXPORT_HELP);
         return 0;
       } else if (a === '--source') o.source = value();
+      else if (a === '--stripe-api-key') {
+        o.stripeApiKey = value();
+        // The value is not echoed: it may be the key itself.
+        if (!SECRET_REFERENCE.test(o.stripeApiKey)) throw new UsageError('--stripe-api-key takes a reference such as ${secret:stripe-api-key} or ${env:STRIPE_API_KEY}, not a key: a key on the command line stays in the shell history and the process list');
+      } else if (a === '--stripe-api-base') o.stripeApiBase = value();
       else if (a === '--rows-per-file') {
         o.rowsPerFile = Number(value());
         if (!Number.isInteger(o.rowsPerFile) || o.rowsPerFile < 1) throw new UsageError('--rows-per-file needs a whole number ≥ 1');
@@ -93,6 +107,10 @@ export async function runExportCommand(args: string[], stdout: NodeJS.WritableSt
       stderr.write(`pipewright export: ${(e as Error).message}. Run "pipewright export --help".\n`);
       return 2;
     }
+  }
+  if (o.source && o.stripeApiKey) {
+    stderr.write('pipewright export: --source and --stripe-api-key are two sources; give one. Run "pipewright export --help".\n');
+    return 2;
   }
   if (!o.pipeline) {
     stderr.write('pipewright export: name the pipeline, e.g. pipewright export stripe-export.pipeline.json\n');
@@ -109,12 +127,12 @@ export async function runExportCommand(args: string[], stdout: NodeJS.WritableSt
   const job = terminalJob(stderr, 'exporting');
   let report: ExportReport;
   try {
-    report = await exportJob(p, { ...connect, sourceDir: o.source ? resolve(cwd, o.source) : undefined, rowsPerFile: o.rowsPerFile, token: job.token, progress: (x) => job.progress(x.tablesDone, x.tables, `${x.table} ${x.rows} rows`) });
+    report = await exportJob(p, { ...connect, sourceDir: o.source ? resolve(cwd, o.source) : undefined, stripeApiKey: o.stripeApiKey, stripeApiBase: o.stripeApiBase, rowsPerFile: o.rowsPerFile, token: job.token, progress: (x) => job.progress(x.tablesDone, x.tables, `${x.table} ${x.rows} rows`) });
   } catch (e) {
     job.dispose();
     stderr.write(`pipewright export: ${jobError(e, p, connect, 's3:PutObject')}\n`);
-    if (!(e instanceof SourceError) || !/names no table|not available yet/.test((e as Error).message)) stderr.write('pipewright export: the run was not completed: its uploads were aborted and no _SUCCESS was written.\n');
-    return e instanceof SourceError ? 2 : 3;
+    if (!(e instanceof NotStartedError)) stderr.write('pipewright export: the run was not completed: its uploads were aborted and no _SUCCESS was written.\n');
+    return e instanceof SourceError && !e.transient ? 2 : 3;
   }
   job.dispose();
   if (o.json) stdout.write(`${JSON.stringify(report)}\n`);

@@ -9,7 +9,7 @@ import type { ExportRunOptions, PennySent, PennyVerified, PennyVerifyOptions, S3
 import type { JobProgress } from './imports';
 import { uriToPath } from './uri';
 
-const load = () => Promise.all([import('../node/export/jobs'), import('../node/export/pipeline')]).then(([jobs, pipeline]) => ({ ...jobs, ...pipeline }));
+const load = () => Promise.all([import('../node/export/jobs'), import('../node/export/pipeline'), import('../node/export/sources')]).then(([jobs, pipeline, sources]) => ({ ...jobs, ...pipeline, NotStartedError: sources.NotStartedError }));
 
 export function exportCommands(project: Project, startProgress: (title: string) => Promise<JobProgress>) {
   const pipelineOf = async (uri: unknown, what: string) => {
@@ -41,7 +41,8 @@ export function exportCommands(project: Project, startProgress: (title: string) 
           },
         });
       } catch (e) {
-        throw new ResponseError(ErrorCodes.InternalError, `${m.jobError(e, p, connect(o), 's3:PutObject')} The run was not completed: no _SUCCESS was written and its uploads were aborted.`);
+        const tail = e instanceof m.NotStartedError ? ' Nothing was uploaded.' : ' The run was not completed: no _SUCCESS was written and its uploads were aborted.';
+        throw new ResponseError(ErrorCodes.InternalError, `${m.jobError(e, p, connect(o), 's3:PutObject')}${tail}`);
       } finally {
         progress.done();
       }

@@ -10,14 +10,15 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { PutObjectCommand, type S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
 import type { CancellationToken } from '../../engine';
-import { runExport, type ExportReport } from '../../engine/export/run';
+import { runExport, type ExportReport, type ExportSource } from '../../engine/export/run';
 import { findPennyFile, parsePennyFile, pennyContent, pennyKey, validationCode, type PennyFile } from '../../engine/export/penny';
 import { createS3Client, s3Access } from '../aws/s3';
 import { explainAwsError } from '../aws/errors';
 import { isLoopback, localCredentials } from '../import/connect';
 import type { ExportPipeline } from './pipeline';
 import { s3Sink } from './s3-sink';
-import { jsonlFolderSource, SourceError } from './sources';
+import { resolveSecret, SecretError } from '../secrets';
+import { jsonlFolderSource, NotStartedError, SourceError } from './sources';
 
 export interface ConnectOptions {
   endpoint?: string;
@@ -38,17 +39,28 @@ export function jobError(e: unknown, p: ExportPipeline, o: ConnectOptions, opera
 }
 
 export interface ExportJobOptions extends ConnectOptions {
-  /** A folder of <table>.jsonl files (else the pipeline's jsonl-folder source). */
+  /** A folder of <table>.jsonl files (else the pipeline's source). */
   sourceDir?: string;
+  /** Read from the Stripe API with this key reference (`${secret:…}`/`${env:…}`) instead of the pipeline's source. */
+  stripeApiKey?: string;
+  /** Another base for the Stripe API than the pipeline's `source.apiBase` (a proxy, a local test server). */
+  stripeApiBase?: string;
+  /** Secret values by reference, held by the caller (the editor's secret storage); the environment otherwise. */
+  secrets?: Record<string, string>;
   rowsPerFile?: number;
   token?: CancellationToken;
   progress?: (p: { table: string; rows: number; tablesDone: number; tables: number }) => void;
 }
 
 export async function exportJob(p: ExportPipeline, o: ExportJobOptions): Promise<ExportReport> {
-  const sourceDir = o.sourceDir ?? (p.source?.type === 'jsonl-folder' ? p.source.path : undefined);
-  if (!sourceDir) throw new SourceError(`${p.path}: the Stripe API source is not available yet; export from a folder of JSON Lines files (pipewright sample-data makes one)`);
-  if (!p.tables.length) throw new SourceError(`${p.path}: "tables" names no table to export`);
+  if (!p.tables.length) throw new NotStartedError(`${p.path}: "tables" names no table to export`);
+  // The source first: a key that is missing, refused by its form or live without leave stops the run before S3.
+  let source: ExportSource;
+  try {
+    source = await exportSource(p, o);
+  } catch (e) {
+    throw e instanceof SourceError || e instanceof SecretError ? new NotStartedError(e.message) : e;
+  }
   const client = exportClient(p, o);
   try {
     let encrypt;
@@ -59,7 +71,7 @@ export async function exportJob(p: ExportPipeline, o: ExportJobOptions): Promise
     }
     return await runExport({ prefix: p.prefix, tables: p.tables, rowsPerFile: o.rowsPerFile }, {
       sink: s3Sink(client, { bucket: p.bucket, sse: p.sse }),
-      source: jsonlFolderSource(sourceDir),
+      source,
       encrypt,
       token: o.token,
       progress: o.progress,
@@ -67,6 +79,21 @@ export async function exportJob(p: ExportPipeline, o: ExportJobOptions): Promise
   } finally {
     client.destroy();
   }
+}
+
+/** Where the run reads: --source DIR, --stripe-api-key REF, else the pipeline's `source`. */
+async function exportSource(p: ExportPipeline, o: ExportJobOptions): Promise<ExportSource> {
+  if (o.sourceDir) return jsonlFolderSource(o.sourceDir);
+  const configured = p.source?.type === 'stripe-api' ? p.source : undefined;
+  if (o.stripeApiKey || configured) {
+    const keyRef = o.stripeApiKey ?? configured!.apiKey;
+    const where = o.stripeApiKey ? '--stripe-api-key' : `${p.path}:${configured!.line}`;
+    const apiKey = resolveSecret(keyRef, where, process.env, o.secrets);
+    const { stripeApiSource } = await import('./stripe-api');
+    return stripeApiSource({ apiKey, keyRef, where, apiBase: o.stripeApiBase ?? configured?.apiBase, allowLiveKey: configured?.allowLiveKey, tables: p.tables, token: o.token });
+  }
+  if (p.source?.type === 'jsonl-folder') return jsonlFolderSource(p.source.path);
+  throw new SourceError(`${p.path}: the pipeline has no "source": add { "type": "stripe-api", "apiKey": "\${secret:stripe-api-key}" } or { "type": "jsonl-folder", "path": "data/" }, or run with --source DIR`);
 }
 
 /** Writes the penny-test file with the pipeline's credentials; returns its key and the code it holds. */

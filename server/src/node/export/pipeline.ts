@@ -18,12 +18,24 @@ export interface ExportPipeline {
   region?: string;
   prefix: string;
   tables: string[];
-  source: { type: 'jsonl-folder'; path: string } | { type: 'stripe-api'; apiKey: string; apiBase?: string } | undefined;
+  source: { type: 'jsonl-folder'; path: string } | StripeApiSourceConfig | undefined;
   /** The armored public key when the pipeline encrypts with PGP. */
   pgpPublicKey?: { path: string; armored: string };
   sse?: { type: 'AES256' } | { type: 'aws:kms'; keyId?: string };
   /** `schedule.every` (`3h`): Stripe Data Pipeline's cadence, for `pipewright run`. */
   schedule?: string;
+}
+
+/** `source` of type `stripe-api`: the key as its reference (resolved only when a run starts). */
+export interface StripeApiSourceConfig {
+  type: 'stripe-api';
+  /** `${secret:name}` or `${env:NAME}`. */
+  apiKey: string;
+  apiBase?: string;
+  /** `source.allowLiveKey`: a live-mode key (sk_live_/rk_live_) may be used; test-mode keys only otherwise. */
+  allowLiveKey: boolean;
+  /** 1-based line of `source.apiKey`, for messages about the key. */
+  line: number;
 }
 
 export function loadExportPipeline(file: string, project = new Project(nodeFileAccess)): ExportPipeline {
@@ -44,7 +56,13 @@ export function loadExportPipeline(file: string, project = new Project(nodeFileA
     srcType === 'jsonl-folder'
       ? { type: 'jsonl-folder' as const, path: resolve(base, stringOf(objectProp(src, 'path'))!) }
       : srcType === 'stripe-api'
-        ? { type: 'stripe-api' as const, apiKey: stringOf(objectProp(src, 'apiKey'))!, apiBase: stringOf(objectProp(src, 'apiBase')) }
+        ? {
+            type: 'stripe-api' as const,
+            apiKey: stringOf(objectProp(src, 'apiKey'))!,
+            apiBase: stringOf(objectProp(src, 'apiBase')),
+            allowLiveKey: objectProp(src, 'allowLiveKey')?.value === true,
+            line: doc.text.slice(0, objectProp(src, 'apiKey')?.offset ?? src!.offset).split('\n').length,
+          }
         : undefined;
   const enc = objectProp(root, 'encryption');
   let pgpPublicKey: ExportPipeline['pgpPublicKey'];

@@ -1,6 +1,6 @@
 /**
  * Where an export reads Stripe objects: a folder of JSON Lines files, one per table (`charges.jsonl` …), as
- * `pipewright sample-data` writes them. (The Stripe API source comes with the `stripe` SDK.)
+ * `pipewright sample-data` writes them. The Stripe API source is `stripe-api.ts` (it loads the SDK).
  */
 import { createReadStream, createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,8 +9,18 @@ import { once } from 'node:events';
 import type { ExportSource } from '../../engine/export/run';
 import { sampleObjects, SAMPLE_TABLES, type SampleOptions } from '../../engine/export/sample';
 
-/** A problem with the source data (a missing file, a bad line): said as it is, it is not an AWS error. */
-export class SourceError extends Error {}
+/**
+ * A problem with the source (a missing file, a bad line, a refused Stripe key): said as it is, it is not an AWS
+ * error. `transient` marks a failure that may pass by itself (network, rate limit), as opposed to input to fix.
+ */
+export class SourceError extends Error {
+  constructor(message: string, readonly transient = false) {
+    super(message);
+  }
+}
+
+/** A source problem found before the run began (no table, no key, a live key without leave): nothing was uploaded. */
+export class NotStartedError extends SourceError {}
 
 export function jsonlFolderSource(dir: string): ExportSource {
   return {
