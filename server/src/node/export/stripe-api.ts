@@ -157,7 +157,7 @@ export function stripeApiSource(o: StripeApiSourceOptions): ExportSource {
             if (next === CANCELLED || next.done) return;
             refusals = 0;
             after = next.value.id;
-            yield next.value;
+            yield wireForm(next.value);
           }
         } catch (e) {
           const limited = (e as { type?: string }).type === 'StripeRateLimitError';
@@ -171,6 +171,14 @@ export function stripeApiSource(o: StripeApiSourceOptions): ExportSource {
 }
 
 const CANCELLED = Symbol('cancelled');
+
+/**
+ * The object as the API sent it. The SDK turns decimal strings (`unit_amount_decimal`, `"19900"`) into its own
+ * Decimal objects; their JSON form is the wire string again, which is what the export's columns are defined on.
+ */
+function wireForm(obj: StripeObject): StripeObject {
+  return JSON.parse(JSON.stringify(obj)) as StripeObject;
+}
 
 /** Milliseconds from a `Retry-After` value: delay-seconds or an HTTP date. */
 export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
