@@ -101,3 +101,24 @@ test('a schedule other than Stripe’s 3 hours is a warning', () => {
   assert.equal(r[0].severity, 'warning');
   assert.deepEqual(codes(lintPipeline({ schedule: { every: '3h' } })), []);
 });
+
+test('the Stripe API source: https, or plain http only to this machine; allowLiveKey is a boolean offered by completion', async () => {
+  const source = (s: Record<string, unknown>) => lintPipeline({ source: { type: 'stripe-api', apiKey: '${secret:stripe-api-key}', ...s } });
+  assert.deepEqual(codes(source({})), []);
+  assert.deepEqual(codes(source({ apiBase: 'https://stripe-proxy.corp.example:8443' })), []);
+  assert.deepEqual(codes(source({ apiBase: 'http://127.0.0.1:12111', allowLiveKey: true })), []);
+  const clear = source({ apiBase: 'http://stripe-proxy.corp.example' });
+  assert.equal(clear.length, 1);
+  assert.match(clear[0].message, /http:\/\/ only to this machine/);
+  assert.equal(source({ apiBase: 'https://api.stripe.com/v1' }).length, 1, 'the SDK adds /v1/ itself: no path');
+  assert.equal(source({ allowLiveKey: 'yes' }).length, 1);
+  const { complete } = await import('../../server/src/engine');
+  const { project, ROOT } = await import('../helpers/engine');
+  // The cursor on a new line inside "source", after its type.
+  const base = stripeExport({ source: { type: 'stripe-api' } });
+  const offset = base.indexOf('"stripe-api"') + '"stripe-api"'.length + 2;
+  const text = `${base.slice(0, offset - 2)},\n${base.slice(offset - 2)}`;
+  const p = project(stripeWorkspace(text));
+  const labels = complete(p.get(`${ROOT}/a.pipeline.json`)!, offset, p).map((i) => i.label);
+  assert.ok(labels.includes('allowLiveKey') && labels.includes('apiBase'), labels.join(', '));
+});

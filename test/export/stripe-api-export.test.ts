@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -188,6 +188,20 @@ test('a missing secret names the environment variable to set', async () => {
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /nosecret\.pipeline\.json:\d+: \$\{secret:stripe-api-key\} has no value: set the environment variable PIPEWRIGHT_SECRET_STRIPE_API_KEY/);
   assert.equal(api.log.length, 0, 'no request without a key');
+});
+
+test('--stripe-api-key takes a reference, never a key, and --stripe-api-base points the run at another server', async () => {
+  const api = await double({ keys: [TEST_KEY], seed: { charges: 60, seed: 3 } });
+  // A pipeline whose own source is an empty folder: the flags choose the Stripe API for this run.
+  mkdirSync(join(dir, 'empty'), { recursive: true });
+  const path = pipeline('flags', api.url, { tables: ['charges'], source: { type: 'jsonl-folder', path: 'empty' } });
+  const literal = await cli(['export', path, '--stripe-api-key', TEST_KEY, '--stripe-api-base', api.url], {}).done;
+  assert.equal(literal.code, 2);
+  assert.match(literal.stderr, /--stripe-api-key takes a reference such as \$\{secret:stripe-api-key\}/);
+  assert.ok(!literal.stderr.includes(TEST_KEY.slice(8)), 'the key is not echoed');
+  const r = await cli(['export', path, '--stripe-api-key', '${env:ACME_STRIPE_KEY}', '--stripe-api-base', api.url], { ACME_STRIPE_KEY: TEST_KEY }).done;
+  assert.equal(r.code, 0, r.stderr);
+  await assertDelivered(runDirOf(r.stdout)!, (t) => api.objects(t), ['charges']);
 });
 
 test('a live key is refused before any request unless the pipeline says allowLiveKey; allowed, it reads live data', async () => {
