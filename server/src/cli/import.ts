@@ -2,27 +2,38 @@
  * `pipewright preview <pipeline>` and `pipewright import <pipeline>`: what the next import takes from the
  * bucket and why, and the import itself — resumable, with progress on a terminal and Ctrl-C to stop.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Project } from '../engine';
+import { parquetKind, previewParquetObject } from '../engine/delivery/object';
 import { previewBucket, previewObject, type PreviewEntry, type PreviewTotals } from '../engine/import/preview';
 import { runImport, stateIdOf, type ImportReport } from '../engine/import/run';
 import { formatBytes, parseShard, type SelectOptions, type Shard } from '../engine/import/select';
 import { loadImportPipeline, openDestination, PipelineError, readSyncState, type ImportPipeline } from '../node/import/pipeline';
 import { errorContext, s3For } from '../node/import/connect';
 import { explainAwsError } from '../node/aws/errors';
+import { nodeFileAccess } from '../node/files';
 import { terminalJob } from './progress';
 
 export const PREVIEW_HELP = `Usage: pipewright preview <pipeline> [options]
 
 Lists the bucket (the pipeline's folder) and shows, for every object, whether the next import takes it and why.
+For a stripe-export pipeline: what the export delivered, run by run — a run directory without _SUCCESS is
+incomplete —, with its tables, files and sizes, and the penny-test files.
 
 Options:
-  --object KEY          Show the first rows of one object instead, and how the data template maps them
+  --object KEY          Show the first rows of one object instead, and how the data template maps them; for a
+                        Parquet file (.parquet, .parquet.gpg) its schema, row count, row groups and compression
   --rows N              With --object: rows to show (default 20)
+  --columns A,B         With --object on a Parquet file: only these columns (only their bytes are read)
+  --private-key FILE    With --object on a .parquet.gpg file: the armored private key to decrypt it with (the
+                        plaintext is used only once its integrity check passed, and deleted afterwards)
   --prefix P            List from this prefix instead of the folder (objects outside it show as such)
-  --glob G              Only keys matching G (* within a folder, ** across folders, ? one character)
+  --glob G              Only keys matching G (* within a folder, ** across folders, ? one character); stripe-import only
   --summary             Totals per verdict only
-  --json                One JSON object per line: the entries, then the totals
-  --since DATE, --full, --shard I/N   As for import: preview that run
+  --json                One JSON object per line: the entries (for stripe-export: the runs and other objects),
+                        then the totals
+  --since DATE, --full, --shard I/N   As for import: preview that run (stripe-import only)
   --endpoint URL        S3-compatible endpoint (path-style); also AWS_ENDPOINT_URL_S3
   --profile NAME        AWS profile (default: the pipeline's "access.profile", AWS_PROFILE, default chain)
   --region R            Override the pipeline's region
@@ -94,7 +105,7 @@ function parseCommon(a: string, next: () => string | undefined, o: Common): stri
 }
 
 export async function runPreview(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, cwd: string): Promise<number> {
-  const o: Common & { object?: string; rows?: number; prefix?: string; glob?: string; summary?: boolean } = {};
+  const o: Common & { object?: string; rows?: number; columns?: string[]; privateKey?: string; prefix?: string; glob?: string; summary?: boolean } = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const next = () => args[++i];
@@ -104,6 +115,11 @@ export async function runPreview(args: string[], stdout: NodeJS.WritableStream, 
     }
     if (a === '--object') o.object = next();
     else if (a === '--rows') o.rows = Number(next());
+    else if (a === '--columns') o.columns = (next() ?? '').split(',').map((c) => c.trim()).filter(Boolean);
+    else if (a === '--private-key') {
+      o.privateKey = next();
+      if (!o.privateKey) return usage(stderr, 'preview', '--private-key needs the file of an armored private key');
+    }
     else if (a === '--prefix') o.prefix = next() ?? '';
     else if (a === '--glob') o.glob = next();
     else if (a === '--summary') o.summary = true;
@@ -114,15 +130,38 @@ export async function runPreview(args: string[], stdout: NodeJS.WritableStream, 
     else return usage(stderr, 'preview', `one pipeline only (got ${o.pipeline} and ${a})`);
   }
   if (!o.pipeline) return usage(stderr, 'preview', 'name the pipeline, e.g. pipewright preview products.pipeline.json');
+  const path = resolve(cwd, o.pipeline);
+  const project = new Project(nodeFileAccess);
+  const maxRows = o.rows !== undefined && o.rows >= 0 ? o.rows : 20;
+  if (project.get(path)?.subKind === 'stripe-export') {
+    if (o.glob || o.since || o.full || o.shard) return usage(stderr, 'preview', '--glob, --since, --full and --shard are for stripe-import pipelines; a stripe-export pipeline is shown run by run');
+    const [{ loadExportPipeline }, { runDeliveryPreview }] = await Promise.all([import('../node/export/pipeline'), import('./deliveries')]);
+    let ep;
+    try {
+      ep = loadExportPipeline(path, project);
+    } catch (e) {
+      return configError(stderr, 'preview', e);
+    }
+    return runDeliveryPreview(ep, { ...o, rows: maxRows }, stdout, stderr, cwd);
+  }
   let p: ImportPipeline;
   try {
-    p = loadImportPipeline(resolve(cwd, o.pipeline));
+    p = loadImportPipeline(path, project);
   } catch (e) {
     return configError(stderr, 'preview', e);
   }
   const s3 = s3For(p, o);
   const job = terminalJob(stderr, 'listing');
   try {
+    if (o.object && parquetKind(o.object)) {
+      // Not a format the connector imports, but a file worth reading: the same Parquet preview as for exports.
+      const { fileDecryptor } = await import('../node/export/preview');
+      const privateArmored = o.privateKey ? readFileSync(resolve(cwd, o.privateKey), 'utf8') : undefined;
+      const c = await previewParquetObject(s3, p.bucket, o.object, { maxRows, columns: o.columns, decrypt: privateArmored ? fileDecryptor(s3, p.bucket, privateArmored) : undefined });
+      const { parquetText } = await import('./deliveries');
+      stdout.write(o.json ? `${JSON.stringify(c)}\n` : parquetText(p.bucket, c));
+      return 0;
+    }
     if (o.object) {
       const c = await previewObject(s3, p.bucket, o.object, p.template, { maxRows: o.rows && o.rows > 0 ? o.rows : 20 });
       if (o.json) stdout.write(`${JSON.stringify(c)}\n`);
@@ -221,7 +260,7 @@ function totalsText(p: ImportPipeline, t: PreviewTotals): string {
   return `${lines.join('\n')}\n`;
 }
 
-function contentText(c: Awaited<ReturnType<typeof previewObject>>): string {
+export function contentText(c: Awaited<ReturnType<typeof previewObject>>): string {
   const out: string[] = [`${c.key} (${c.format.toUpperCase()}): ${c.columns.length} columns`];
   out.push(`  ${c.columns.map((x) => `${x.name}:${x.type}`).join('  ')}`);
   for (const r of c.rows) out.push(`  ${String(r.line).padStart(5)} │ ${r.cells.map((x) => (x.length > 24 ? `${x.slice(0, 23)}…` : x)).join(' │ ')}`);

@@ -31,7 +31,7 @@ Commands:
   lint [paths…]    Check pipeline, IAM policy, template and AEP files (default: the current folder)
   iam generate     Write the least-privilege IAM policies for a pipeline
   iam check        Judge the live IAM role of a pipeline against what its integration needs
-  preview          List a stripe-import pipeline's bucket with the verdict of the next import for each object
+  preview          A pipeline's bucket: the next import's verdict per object, or an export's runs by run
   import           Run a stripe-import pipeline: S3 files → data template → SQLite or JSON Lines (resumable)
   s3 serve         Serve a local folder as S3 (each subfolder a bucket), to try pipelines without AWS
   export           Run a stripe-export pipeline: each table as Parquet in the bucket, _SUCCESS last
