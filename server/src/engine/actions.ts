@@ -1,6 +1,7 @@
 /** codeActions(doc, findings, start, end): the fixes of the findings in a range, plus per-line suppressions for .jsonc files. */
 import type { Finding, Fix } from './diagnostics';
 import type { ParsedDocument } from './parse';
+import * as l10n from './l10n';
 
 export interface CodeAction extends Fix {
   /** The finding this action answers. */
@@ -18,7 +19,7 @@ export function codeActions(doc: ParsedDocument, findings: Finding[], start: num
       const lineStart = doc.lines.lineStart(line);
       const indent = /^[ \t]*/.exec(doc.text.slice(lineStart, lineStart + 200))![0];
       out.push({
-        title: `Suppress ${f.code} on this line`,
+        title: l10n.t('Suppress {0} on this line', f.code),
         edits: [{ start: lineStart, end: lineStart, newText: `${indent}// pipewright-disable-next-line ${f.code}\n` }],
         finding: f,
         kind: 'quickfix',

@@ -14,6 +14,7 @@ import { AWS_REGIONS } from '../data/regions';
 import { IAM_ACTIONS, IAM_SERVICES } from '../data/iam';
 import { AEP_RESOURCE_PATHS } from '../data/aep';
 import { fileKindFromName } from './kinds';
+import * as l10n from './l10n';
 
 export type CompletionKind = 'property' | 'value' | 'enum' | 'file' | 'reference' | 'snippet' | 'module';
 
@@ -58,7 +59,7 @@ export function complete(doc: ParsedDocument, offset: number, project?: Project)
           snippet: true,
           replace: range,
           filterText: quote(name),
-          detail: required ? 'required' : undefined,
+          detail: required ? l10n.t('required') : undefined,
           documentation: docOf(ps),
           sortText: `${required ? '0' : '1'}${name}`,
         });
@@ -79,7 +80,7 @@ export function complete(doc: ParsedDocument, offset: number, project?: Project)
   for (const s of schemas) {
     const values = s.const !== undefined ? [s.const] : s.enum ?? [];
     for (const v of values) push({ label: labelOf(v), kind: 'enum', insertText: JSON.stringify(v), filterText: JSON.stringify(v), replace: range, documentation: docOf(s) });
-    if (s.default !== undefined && typeof s.default !== 'object') push({ label: labelOf(s.default), kind: 'value', insertText: JSON.stringify(s.default), filterText: JSON.stringify(s.default), replace: range, detail: 'default', documentation: docOf(s) });
+    if (s.default !== undefined && typeof s.default !== 'object') push({ label: labelOf(s.default), kind: 'value', insertText: JSON.stringify(s.default), filterText: JSON.stringify(s.default), replace: range, detail: l10n.t('default'), documentation: docOf(s) });
     if (s.type === 'boolean') for (const b of ['true', 'false']) push({ label: b, kind: 'value', insertText: b, replace: range });
     const special = s['x-pipewright-complete'];
     if (special) for (const c of specialValues(special, doc, range, project)) push(c);
@@ -94,7 +95,7 @@ function specialValues(kind: string, doc: ParsedDocument, range: [number, number
       return Object.entries(AWS_REGIONS).map(([code, name]) => ({ label: code, kind: 'enum', insertText: quote(code), filterText: quote(code), replace: range, detail: name }));
     case 'iam-action':
       return [
-        ...Object.entries(IAM_SERVICES).map(([svc, name]) => ({ label: `${svc}:*`, kind: 'module' as const, insertText: quote(`${svc}:*`), filterText: quote(`${svc}:*`), replace: range, detail: `Every ${name} action`, documentation: 'Grants every action of the service: prefer the exact actions the integration needs (least privilege).', sortText: `~${svc}` })),
+        ...Object.entries(IAM_SERVICES).map(([svc, name]) => ({ label: `${svc}:*`, kind: 'module' as const, insertText: quote(`${svc}:*`), filterText: quote(`${svc}:*`), replace: range, detail: l10n.t('Every {0} action', name), documentation: l10n.t('Grants every action of the service: prefer the exact actions the integration needs (least privilege).'), sortText: `~${svc}` })),
         ...IAM_ACTIONS.map((a) => ({
           label: a.id,
           kind: 'value' as const,
@@ -102,15 +103,15 @@ function specialValues(kind: string, doc: ParsedDocument, range: [number, number
           filterText: quote(a.id),
           replace: range,
           detail: `${a.accessLevel}${a.resourceTypes.length ? ` — ${a.resourceTypes.join(', ')}` : ''}`,
-          documentation: `${a.description}\n\nAccess level: ${a.accessLevel}. Resource types: ${a.resourceTypes.join(', ') || '*'}.`,
+          documentation: `${a.description}\n\n${l10n.t('Access level: {0}. Resource types: {1}.', a.accessLevel, a.resourceTypes.join(', ') || '*')}`,
         })),
       ];
     case 'resource-path':
       return Object.entries(AEP_RESOURCE_PATHS).map(([p, d]) => ({ label: p, kind: 'enum', insertText: quote(p), filterText: quote(p), replace: range, documentation: d }));
     case 'secret-ref':
       return [
-        { label: '${secret:…}', kind: 'reference', insertText: '"\\${secret:${1:name}}"', snippet: true, filterText: '"${secret:', replace: range, documentation: 'A secret kept in the editor’s secret storage (CLI: the environment variable PIPEWRIGHT_SECRET_<NAME>).' },
-        { label: '${env:…}', kind: 'reference', insertText: '"\\${env:${1:NAME}}"', snippet: true, filterText: '"${env:', replace: range, documentation: 'An environment variable read when the command runs.' },
+        { label: '${secret:…}', kind: 'reference', insertText: '"\\${secret:${1:name}}"', snippet: true, filterText: '"${secret:', replace: range, documentation: l10n.t('A secret kept in the editor’s secret storage (CLI: the environment variable PIPEWRIGHT_SECRET_<NAME>).') },
+        { label: '${env:…}', kind: 'reference', insertText: '"\\${env:${1:NAME}}"', snippet: true, filterText: '"${env:', replace: range, documentation: l10n.t('An environment variable read when the command runs.') },
       ];
     default:
       if (kind.startsWith('file:') && project) {

@@ -8,6 +8,7 @@ import { decodeSourceParams } from './checks/aep';
 import { iamAction } from '../data/iam';
 import { AWS_REGIONS } from '../data/regions';
 import { AEP_RESOURCE_PATHS } from '../data/aep';
+import * as l10n from './l10n';
 
 export interface HoverResult {
   markdown: string;
@@ -27,10 +28,10 @@ export function hover(doc: ParsedDocument, offset: number): HoverResult | undefi
     const key = keyOf(target);
     if (key === 'sourceParams') {
       const d = decodeSourceParams(v);
-      parts.push(d.text !== undefined ? `**sourceParams** decodes to:\n\n\`\`\`json\n${safeJson(d.text)}\n\`\`\`` : `**sourceParams** cannot be decoded: ${d.error}.`);
+      parts.push(d.text !== undefined ? `${l10n.t('**sourceParams** decodes to:')}\n\n\`\`\`json\n${safeJson(d.text)}\n\`\`\`` : l10n.t('**sourceParams** cannot be decoded: {0}.', d.error!));
     }
     const action = /^[a-z0-9-]+:[A-Za-z0-9]+$/.test(v) ? iamAction(v) : undefined;
-    if (action) parts.push(`**${action.id}** (${action.accessLevel})\n\n${action.description}\n\nResource types: ${action.resourceTypes.join(', ') || '*'}`);
+    if (action) parts.push(`**${action.id}** (${action.accessLevel})\n\n${action.description}\n\n${l10n.t('Resource types: {0}', action.resourceTypes.join(', ') || '*')}`);
     if (AWS_REGIONS[v]) parts.push(`**${v}**: ${AWS_REGIONS[v]}`);
     if (key === 'resourcePath' && AEP_RESOURCE_PATHS[v]) parts.push(`**${v}**: ${AEP_RESOURCE_PATHS[v]}`);
   }

@@ -10,6 +10,7 @@ import { objectProp, stringOf } from './json';
 import { fastParse } from './fastparse';
 import { reparseStringEdit } from './reparse';
 import { forgetPolicyModel } from './iam/model';
+import * as l10n from './l10n';
 
 /** jsonc-parser recurses per level; deeper documents are refused before they can exhaust the stack. */
 export const MAX_DEPTH = 200;
@@ -43,7 +44,7 @@ export function parseDocument(path: string, text: string): ParsedDocument {
     source = text.replace(HOLE, (m, offset: number) => {
       holes.push([offset, offset + m.length]);
       syntax.push(
-        finding('template-hole', `Template hole ${m} left in the file: replace it with a real value before this body is sent.`, offset, offset + m.length),
+        finding('template-hole', l10n.t('Template hole {0} left in the file: replace it with a real value before this body is sent.', m), offset, offset + m.length),
       );
       return 'null' + ' '.repeat(m.length - 4);
     });
@@ -55,7 +56,7 @@ export function parseDocument(path: string, text: string): ParsedDocument {
   if (fast && 'root' in fast) {
     root = fast.root;
   } else if (tooDeep >= 0) {
-    syntax.push(finding('nesting-too-deep', `The document nests more than ${MAX_DEPTH} levels deep here; Pipewright config files never need this. Flatten the structure.`, tooDeep, tooDeep + 1));
+    syntax.push(finding('nesting-too-deep', l10n.t('The document nests more than {0} levels deep here; Pipewright config files never need this. Flatten the structure.', MAX_DEPTH), tooDeep, tooDeep + 1));
   } else {
     const errors: ParseError[] = [];
     root = parseTree(source, errors, { allowTrailingComma: jsonc, disallowComments: !jsonc, allowEmptyContent: false });
@@ -96,35 +97,36 @@ function syntaxFinding(text: string, e: ParseError, path: string): Finding {
   const start = e.offset;
   const end = e.offset + Math.max(1, e.length);
   if (e.error === ParseErrorCode.InvalidCommentToken) {
-    return finding('json-comment', `Comments are not allowed in a .json file. Remove the comment, or rename ${baseName(path)} to .jsonc.`, start, end);
+    return finding('json-comment', l10n.t('Comments are not allowed in a .json file. Remove the comment, or rename {0} to .jsonc.', baseName(path)), start, end);
   }
   if ((e.error === ParseErrorCode.PropertyNameExpected || e.error === ParseErrorCode.ValueExpected) && isClosing(text, start) && previousSignificant(text, start) === ',') {
     const comma = text.lastIndexOf(',', start);
-    return finding('json-trailing-comma', 'Trailing comma: remove it (strict JSON parsers, such as the APIs these files are sent to, reject it).', comma, comma + 1, [
-      { title: 'Remove the trailing comma', edits: [{ start: comma, end: comma + 1, newText: '' }], preferred: true },
+    return finding('json-trailing-comma', l10n.t('Trailing comma: remove it (strict JSON parsers, such as the APIs these files are sent to, reject it).'), comma, comma + 1, [
+      { title: l10n.t('Remove the trailing comma'), edits: [{ start: comma, end: comma + 1, newText: '' }], preferred: true },
     ]);
   }
-  return finding('json-syntax', `${describeParseError(e.error)}.`, start, Math.min(end, Math.max(start + 1, text.length)));
+  return finding('json-syntax', describeParseError(e.error), start, Math.min(end, Math.max(start + 1, text.length)));
 }
 
+/** The sentence for a jsonc-parser error, full stop included. */
 function describeParseError(code: ParseErrorCode): string {
   switch (code) {
-    case ParseErrorCode.InvalidSymbol: return 'Invalid symbol: JSON expects a string, number, object, array, true, false or null';
-    case ParseErrorCode.InvalidNumberFormat: return 'Invalid number format';
-    case ParseErrorCode.PropertyNameExpected: return 'Property name expected: write it in double quotes';
-    case ParseErrorCode.ValueExpected: return 'Value expected';
-    case ParseErrorCode.ColonExpected: return 'Colon expected after the property name';
-    case ParseErrorCode.CommaExpected: return 'Comma expected between values';
-    case ParseErrorCode.CloseBraceExpected: return 'Closing brace } expected';
-    case ParseErrorCode.CloseBracketExpected: return 'Closing bracket ] expected';
-    case ParseErrorCode.EndOfFileExpected: return 'End of file expected: only one top-level value is allowed';
-    case ParseErrorCode.UnexpectedEndOfComment: return 'Comment not closed: add */';
-    case ParseErrorCode.UnexpectedEndOfString: return 'String not closed: add the closing double quote';
-    case ParseErrorCode.UnexpectedEndOfNumber: return 'Number not complete';
-    case ParseErrorCode.InvalidUnicode: return 'Invalid \\u escape in a string';
-    case ParseErrorCode.InvalidEscapeCharacter: return 'Invalid escape character in a string';
-    case ParseErrorCode.InvalidCharacter: return 'Invalid character in a string: control characters must be escaped';
-    default: return 'Invalid JSON';
+    case ParseErrorCode.InvalidSymbol: return l10n.t('Invalid symbol: JSON expects a string, number, object, array, true, false or null.');
+    case ParseErrorCode.InvalidNumberFormat: return l10n.t('Invalid number format.');
+    case ParseErrorCode.PropertyNameExpected: return l10n.t('Property name expected: write it in double quotes.');
+    case ParseErrorCode.ValueExpected: return l10n.t('Value expected.');
+    case ParseErrorCode.ColonExpected: return l10n.t('Colon expected after the property name.');
+    case ParseErrorCode.CommaExpected: return l10n.t('Comma expected between values.');
+    case ParseErrorCode.CloseBraceExpected: return l10n.t('Closing brace } expected.');
+    case ParseErrorCode.CloseBracketExpected: return l10n.t('Closing bracket ] expected.');
+    case ParseErrorCode.EndOfFileExpected: return l10n.t('End of file expected: only one top-level value is allowed.');
+    case ParseErrorCode.UnexpectedEndOfComment: return l10n.t('Comment not closed: add */.');
+    case ParseErrorCode.UnexpectedEndOfString: return l10n.t('String not closed: add the closing double quote.');
+    case ParseErrorCode.UnexpectedEndOfNumber: return l10n.t('Number not complete.');
+    case ParseErrorCode.InvalidUnicode: return l10n.t('Invalid \\u escape in a string.');
+    case ParseErrorCode.InvalidEscapeCharacter: return l10n.t('Invalid escape character in a string.');
+    case ParseErrorCode.InvalidCharacter: return l10n.t('Invalid character in a string: control characters must be escaped.');
+    default: return l10n.t('Invalid JSON.');
   }
 }
 

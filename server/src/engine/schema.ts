@@ -7,6 +7,7 @@
 import type { Node } from 'jsonc-parser';
 import { finding, type Finding, type Fix } from './diagnostics';
 import { didYouMean, innerRange, keyOf, objectProp, quote } from './json';
+import * as l10n from './l10n';
 
 export interface JSONSchema {
   $id?: string;
@@ -104,10 +105,7 @@ export class SchemaValidator {
     if (!s.type) return true;
     const types = Array.isArray(s.type) ? s.type : [s.type];
     if (types.some((t) => typeMatches(node, t))) return true;
-    const where = keyOf(node);
-    out.push(
-      finding('schema-type', `${where ? `"${where}" must be` : 'Expected'} ${types.map(article).join(' or ')}, found ${article(nodeTypeName(node))}.`, node.offset, node.offset + node.length),
-    );
+    out.push(finding('schema-type', typeMessage(node, types), node.offset, node.offset + node.length));
     return false;
   }
 
@@ -117,8 +115,7 @@ export class SchemaValidator {
     let typed = resolved.filter((b) => !b.type || (Array.isArray(b.type) ? b.type : [b.type]).some((t) => typeMatches(node, t)));
     if (typed.length === 0) {
       const names = [...new Set(resolved.flatMap((b) => (Array.isArray(b.type) ? b.type : b.type ? [b.type] : [])))];
-      const where = keyOf(node);
-      return { error: finding('schema-type', `${where ? `"${where}" must be` : 'Expected'} ${names.map(article).join(' or ')}, found ${article(nodeTypeName(node))}.`, node.offset, node.offset + node.length) };
+      return { error: finding('schema-type', typeMessage(node, names), node.offset, node.offset + node.length) };
     }
     if (typed.length === 1) return { schema: typed[0] };
     if (node.type === 'object') {
@@ -126,7 +123,7 @@ export class SchemaValidator {
       if (disc) {
         const valueNode = objectProp(node, disc.key);
         if (!valueNode) {
-          return { error: finding('schema-required', `Missing required property "${disc.key}": one of ${disc.values.map((v) => quote(String(v))).join(', ')}.`, node.offset, node.offset + 1) };
+          return { error: finding('schema-required', l10n.t('Missing required property "{0}": one of {1}.', disc.key, disc.values.map((v) => quote(String(v))).join(', ')), node.offset, node.offset + 1) };
         }
         const i = disc.values.findIndex((v) => v === valueNode.value);
         if (i >= 0) return { schema: disc.branches[i] };
@@ -134,7 +131,10 @@ export class SchemaValidator {
         return {
           error: finding(
             'schema-enum',
-            `Unknown ${disc.key} ${JSON.stringify(valueNode.value)}: use one of ${disc.values.map((v) => quote(String(v))).join(', ')}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`,
+            l10n.sentences(
+              l10n.t('Unknown {0} {1}: use one of {2}.', disc.key, JSON.stringify(valueNode.value), disc.values.map((v) => quote(String(v))).join(', ')),
+              suggestion && l10n.t('Did you mean "{0}"?', suggestion),
+            ),
             valueNode.offset,
             valueNode.offset + valueNode.length,
             suggestion ? [replaceFix(valueNode, suggestion)] : undefined,
@@ -185,29 +185,32 @@ export class SchemaValidator {
     if (s['x-pipewright-secret']) {
       if (!SECRET_REFERENCE.test(value)) {
         // Never echo the value: it may be the secret itself.
+        const reference = `\${secret:${suggestSecretName(key)}}`;
         out.push(
-          finding('literal-secret', `"${key}" must be a secret reference such as \${secret:${suggestSecretName(key)}} or \${env:NAME}, not a literal value: move the secret out of the file and rotate it if it was ever committed.`, node.offset, node.offset + node.length, [
-            { title: `Replace with \${secret:${suggestSecretName(key)}}`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(`\${secret:${suggestSecretName(key)}}`) }] },
+          finding('literal-secret', l10n.t('"{0}" must be a secret reference such as {1} or ${env:NAME}, not a literal value: move the secret out of the file and rotate it if it was ever committed.', key, reference), node.offset, node.offset + node.length, [
+            { title: l10n.t('Replace with {0}', reference), edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(reference) }] },
           ]),
         );
       }
       return;
     }
     if (s.minLength !== undefined && value.length < s.minLength) {
-      out.push(finding('schema-length', s.minLength === 1 ? `"${key}" must not be empty.` : `"${key}" must be at least ${s.minLength} characters long.`, node.offset, node.offset + node.length));
+      out.push(finding('schema-length', s.minLength === 1 ? l10n.t('"{0}" must not be empty.', key) : l10n.t('"{0}" must be at least {1} characters long.', key, s.minLength), node.offset, node.offset + node.length));
     } else if (s.maxLength !== undefined && value.length > s.maxLength) {
-      out.push(finding('schema-length', `"${key}" must be at most ${s.maxLength} characters long.`, node.offset, node.offset + node.length));
+      out.push(finding('schema-length', l10n.t('"{0}" must be at most {1} characters long.', key, s.maxLength), node.offset, node.offset + node.length));
     }
     if (s.pattern && !this.regex(s.pattern).test(value)) {
-      out.push(finding('schema-pattern', `${JSON.stringify(value).slice(0, 80)} is not a valid "${key}"${s.description ? `: ${firstSentence(s.description)}` : '.'}`, node.offset, node.offset + node.length));
+      // The schema's description stays English (the schemas are not translated); the sentence around it is.
+      const shown = JSON.stringify(value).slice(0, 80);
+      out.push(finding('schema-pattern', s.description ? l10n.t('{0} is not a valid "{1}": {2}', shown, key, firstSentence(s.description)) : l10n.t('{0} is not a valid "{1}".', shown, key), node.offset, node.offset + node.length));
     }
   }
 
   private checkNumber(node: Node, s: JSONSchema, out: Finding[]): void {
     const v = node.value as number;
     const key = keyOf(node) ?? 'value';
-    if (s.minimum !== undefined && v < s.minimum) out.push(finding('schema-range', `"${key}" must be at least ${s.minimum}.`, node.offset, node.offset + node.length));
-    if (s.maximum !== undefined && v > s.maximum) out.push(finding('schema-range', `"${key}" must be at most ${s.maximum}.`, node.offset, node.offset + node.length));
+    if (s.minimum !== undefined && v < s.minimum) out.push(finding('schema-range', l10n.t('"{0}" must be at least {1}.', key, s.minimum), node.offset, node.offset + node.length));
+    if (s.maximum !== undefined && v > s.maximum) out.push(finding('schema-range', l10n.t('"{0}" must be at most {1}.', key, s.maximum), node.offset, node.offset + node.length));
   }
 
   private checkEnum(node: Node, s: JSONSchema, out: Finding[]): void {
@@ -217,9 +220,9 @@ export class SchemaValidator {
     const key = keyOf(node) ?? 'value';
     const strings = allowed.filter((a): a is string => typeof a === 'string');
     const suggestion = typeof node.value === 'string' ? didYouMean(node.value, strings) : undefined;
-    const list = allowed.length <= 12 ? ` Allowed: ${allowed.map((a) => JSON.stringify(a)).join(', ')}.` : '';
+    const list = allowed.length <= 12 && l10n.t('Allowed: {0}.', allowed.map((a) => JSON.stringify(a)).join(', '));
     out.push(
-      finding('schema-enum', `${JSON.stringify(node.value)} is not allowed for "${key}".${suggestion ? ` Did you mean "${suggestion}"?` : ''}${list}`, node.offset, node.offset + node.length, suggestion ? [replaceFix(node, suggestion)] : undefined),
+      finding('schema-enum', l10n.sentences(l10n.t('{0} is not allowed for "{1}".', JSON.stringify(node.value), key), suggestion && l10n.t('Did you mean "{0}"?', suggestion), list), node.offset, node.offset + node.length, suggestion ? [replaceFix(node, suggestion)] : undefined),
     );
   }
 
@@ -244,10 +247,13 @@ export class SchemaValidator {
         out.push(
           finding(
             'schema-unknown-property',
-            `Property "${key}" is not allowed here.${suggestion ? ` Did you mean "${suggestion}"?` : known.length ? ` Known properties: ${known.join(', ')}.` : ''}`,
+            l10n.sentences(
+              l10n.t('Property "{0}" is not allowed here.', key),
+              suggestion ? l10n.t('Did you mean "{0}"?', suggestion) : known.length > 0 && l10n.t('Known properties: {0}.', known.join(', ')),
+            ),
             keyNode.offset,
             keyNode.offset + keyNode.length,
-            suggestion ? [{ title: `Rename to "${suggestion}"`, edits: [{ start: a, end: b, newText: suggestion }], preferred: true }] : undefined,
+            suggestion ? [{ title: l10n.t('Rename to "{0}"', suggestion), edits: [{ start: a, end: b, newText: suggestion }], preferred: true }] : undefined,
           ),
         );
       } else if (typeof s.additionalProperties === 'object' && valueNode) {
@@ -258,7 +264,7 @@ export class SchemaValidator {
       if (present.has(r)) continue;
       const d = this.deref(props[r])?.description;
       const anchor = anchorOf(node);
-      out.push(finding('schema-required', `Missing required property "${r}"${d ? `: ${firstSentence(d)}` : '.'}`, anchor[0], anchor[1]));
+      out.push(finding('schema-required', d ? l10n.t('Missing required property "{0}": {1}', r, firstSentence(d)) : l10n.t('Missing required property "{0}".', r), anchor[0], anchor[1]));
     }
   }
 
@@ -266,7 +272,7 @@ export class SchemaValidator {
     const items = node.children ?? [];
     const key = keyOf(node) ?? 'array';
     if (s.minItems !== undefined && items.length < s.minItems) {
-      out.push(finding('schema-length', `"${key}" needs at least ${s.minItems} item${s.minItems === 1 ? '' : 's'}.`, node.offset, node.offset + node.length));
+      out.push(finding('schema-length', s.minItems === 1 ? l10n.t('"{0}" needs at least 1 item.', key) : l10n.t('"{0}" needs at least {1} items.', key, s.minItems), node.offset, node.offset + node.length));
     }
     if (s.items) for (const item of items) this.check(item, s.items, out);
     if (s.uniqueItems) {
@@ -274,7 +280,7 @@ export class SchemaValidator {
       for (const item of items) {
         if (item.type === 'object' || item.type === 'array') continue;
         const k = `${item.type}:${String(item.value)}`;
-        if (seen.has(k)) out.push(finding('schema-unique', `${JSON.stringify(item.value)} appears twice in "${key}": remove the repeat.`, item.offset, item.offset + item.length));
+        if (seen.has(k)) out.push(finding('schema-unique', l10n.t('{0} appears twice in "{1}": remove the repeat.', JSON.stringify(item.value), key), item.offset, item.offset + item.length));
         seen.add(k);
       }
     }
@@ -362,8 +368,25 @@ function nodeTypeName(node: Node): string {
   return node.type === 'number' && Number.isInteger(node.value) ? 'integer' : node.type;
 }
 
-function article(t: string): string {
-  return t === 'null' ? 'null' : /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+/** A JSON type with its article, as the object of "must be …" / "found …". */
+function typePhrase(t: string): string {
+  switch (t) {
+    case 'string': return l10n.t('a string');
+    case 'number': return l10n.t('a number');
+    case 'integer': return l10n.t('an integer');
+    case 'boolean': return l10n.t('a boolean');
+    case 'object': return l10n.t('an object');
+    case 'array': return l10n.t('an array');
+    case 'null': return 'null';
+    default: return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+  }
+}
+
+function typeMessage(node: Node, types: string[]): string {
+  const where = keyOf(node);
+  const expected = types.length ? types.map((t) => typePhrase(t)).reduce((a, b) => l10n.t('{0} or {1}', a, b)) : '';
+  const found = typePhrase(nodeTypeName(node));
+  return where ? l10n.t('"{0}" must be {1}, found {2}.', where, expected, found) : l10n.t('Expected {0}, found {1}.', expected, found);
 }
 
 export function firstSentence(s: string): string {
@@ -379,7 +402,7 @@ export function anchorOf(node: Node): [number, number] {
 }
 
 export function replaceFix(node: Node, value: string): Fix {
-  return { title: `Change to "${value}"`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(value) }], preferred: true };
+  return { title: l10n.t('Change to "{0}"', value), edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(value) }], preferred: true };
 }
 
 function suggestSecretName(key: string): string {

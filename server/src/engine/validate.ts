@@ -14,6 +14,7 @@ import { checkTemplate } from './checks/template';
 import { checkPolicy } from './checks/iam';
 import { checkPolicyForPipelines, checkTrust } from './checks/iam-integration';
 import { bucketsReferencing, checkBrazeConflicts, checkReferences } from './checks/workspace';
+import * as l10n from './l10n';
 
 export interface ValidateOptions {
   /** Codes silenced project-wide (the `pipewright.suppress` setting, or `--suppress` in the CLI). */
@@ -25,7 +26,7 @@ export function validate(doc: ParsedDocument, project: Project, options: Validat
   const root = doc.root;
   if (root && doc.kind !== 'unknown') {
     if (doc.kind === 'aep' && !doc.subKind) {
-      out.push(finding('schema-required', 'Pipewright cannot tell which Flow Service request this is: a base connection has "auth", a source connection "baseConnectionId", a target connection "params.dataSetId", a mapping set "mappings", a flow "flowSpec".', root.offset, root.offset + 1));
+      out.push(finding('schema-required', l10n.t('Pipewright cannot tell which Flow Service request this is: a base connection has "auth", a source connection "baseConnectionId", a target connection "params.dataSetId", a mapping set "mappings", a flow "flowSpec".'), root.offset, root.offset + 1));
     }
     validatorFor(doc)?.validate(root, out);
     const buckets = doc.kind === 'policy' || doc.kind === 'trust' ? bucketsReferencing(doc.path, project) : [];

@@ -15,6 +15,7 @@ import { evaluate } from '../iam/evaluate';
 import { integrationNeeds, trustExpectations, type IntegrationNeeds } from '../iam/requirements';
 import { expandActions, iamAction } from '../../data/iam';
 import { wildcardBucketFinding } from './iam';
+import * as l10n from '../l10n';
 
 export function checkPolicyForPipelines(doc: ParsedDocument, project: Project, out: Finding[]): void {
   const users = project
@@ -47,7 +48,7 @@ function missingPermissions(doc: ParsedDocument, model: PolicyModel, pipeline: P
     out.push(
       finding(
         'iam-missing-permission',
-        `${n.who} (${basename(pipeline.path)}) will be refused ${need.action} on ${need.resource}: ${v.explanation} ${need.breaks}.`,
+        l10n.t('{who} ({file}) will be refused {action} on {resource}: {explanation} {consequence}.', { who: n.who, file: basename(pipeline.path), action: need.action, resource: need.resource, explanation: v.explanation, consequence: need.breaks }),
         where.offset,
         where.offset + (where === anchor ? anchorLength(where) : where.length),
         v.decision === 'implicit-deny' ? insertStatementFix(doc, model, need.action, grant) : undefined,
@@ -73,7 +74,7 @@ function insertStatementFix(doc: ParsedDocument, model: PolicyModel, action: str
   const body = JSON.stringify({ Effect: 'Allow', Action: action, Resource: resource });
   const text = `,\n${indent}${body.replace(/^\{/, '{ ').replace(/\}$/, ' }').replace(/","/g, '", "').replace(/":"/g, '": "')}`;
   const at = last.offset + last.length;
-  return [{ title: `Allow ${action} on ${resource}`, edits: [{ start: at, end: at, newText: text }], preferred: true }];
+  return [{ title: l10n.t('Allow {0} on {1}', action, resource), edits: [{ start: at, end: at, newText: text }], preferred: true }];
 }
 
 /** Past this many least-privilege findings in one policy, one summary says how many more there are. */
@@ -88,7 +89,7 @@ function unneededGrants(model: PolicyModel, users: IntegrationNeeds[], all: Find
     else firstOver ??= at;
   };
   unneededGrantsInto(model, users, sink);
-  if (firstOver) all.push(finding('iam-unneeded-grant', `…and ${count - MAX_UNNEEDED} more grants the integration never uses in this policy: regenerate it with "pipewright iam generate" and compare.`, firstOver.offset, firstOver.offset + firstOver.length));
+  if (firstOver) all.push(finding('iam-unneeded-grant', l10n.t('…and {0} more grants the integration never uses in this policy: regenerate it with "pipewright iam generate" and compare.', count - MAX_UNNEEDED), firstOver.offset, firstOver.offset + firstOver.length));
 }
 
 type Sink = (at: Node, make: () => Finding) => void;
@@ -96,7 +97,7 @@ type Sink = (at: Node, make: () => Finding) => void;
 function unneededGrantsInto(model: PolicyModel, users: IntegrationNeeds[], out: Sink): void {
   const tolerated = new Set(users.flatMap((u) => u.tolerated.map((a) => a.toLowerCase())));
   const buckets = users.map((u) => u.scope.bucketArn);
-  const who = [...new Set(users.map((u) => u.who))].join(' and ');
+  const who = [...new Set(users.map((u) => u.who))].reduce((a, b) => l10n.t('{0} and {1}', a, b));
   for (const st of model.statements) {
     if (st.effect !== 'Allow' || st.principal) continue;
     st.action?.values.forEach((value, i) => {
@@ -106,16 +107,23 @@ function unneededGrantsInto(model: PolicyModel, users: IntegrationNeeds[], out: 
       if (/[*?]/.test(value)) {
         const extra = expandActions(value).filter((a) => !tolerated.has(a.id.toLowerCase()));
         if (!extra.length) return;
-        out(node, () => finding('iam-unneeded-grant', `"${value}" grants ${extra.length} action${extra.length === 1 ? '' : 's'} ${who} never uses (${extra.slice(0, 3).map((a) => a.id).join(', ')}${extra.length > 3 ? '…' : ''}): list only ${[...tolerated].length ? neededList(users) : 'the actions it needs'}.`, node.offset, node.offset + node.length));
+        out(node, () => {
+          const unused = extra.slice(0, 3).map((a) => a.id).join(', ') + (extra.length > 3 ? '…' : '');
+          const needed = [...tolerated].length ? neededList(users) : l10n.t('the actions it needs');
+          const text = extra.length === 1
+            ? l10n.t('"{value}" grants 1 action {who} never uses ({unused}): list only {needed}.', { value, who, unused, needed })
+            : l10n.t('"{value}" grants {count} actions {who} never uses ({unused}): list only {needed}.', { value, count: extra.length, who, unused, needed });
+          return finding('iam-unneeded-grant', text, node.offset, node.offset + node.length);
+        });
         return;
       }
       if (!iamAction(value) && !value.includes(':')) return;
-      out(node, () => finding('iam-unneeded-grant', `${who} never uses ${value}: remove it (least privilege).`, node.offset, node.offset + node.length, [removeItemFix(st.action!.node, node, 'Remove it')].filter((f): f is Fix => !!f)));
+      out(node, () => finding('iam-unneeded-grant', l10n.t('{0} never uses {1}: remove it (least privilege).', who, value), node.offset, node.offset + node.length, [removeItemFix(st.action!.node, node, l10n.t('Remove it'))].filter((f): f is Fix => !!f)));
     });
     st.resource?.values.forEach((value, i) => {
       const node = st.resource!.nodes[i];
       if (value === '*') {
-        out(node, () => finding('iam-unneeded-grant', `"Resource": "*" covers every bucket in the account; ${who} needs only ${buckets.join(', ')} (and its objects).`, node.offset, node.offset + node.length));
+        out(node, () => finding('iam-unneeded-grant', l10n.t('"Resource": "*" covers every bucket in the account; {0} needs only {1} (and its objects).', who, buckets.join(', ')), node.offset, node.offset + node.length));
         return;
       }
       const bucketPart = /^arn:[^:]*:s3:::([^/]*)/.exec(value)?.[1];
@@ -125,7 +133,7 @@ function unneededGrantsInto(model: PolicyModel, users: IntegrationNeeds[], out: 
         return;
       }
       if (!buckets.some((b) => b === `arn:aws:s3:::${bucketPart}` || b.endsWith(`:::${bucketPart}`))) {
-        out(node, () => finding('iam-unneeded-grant', `${value} is another bucket: ${who} uses only ${buckets.join(', ')}.`, node.offset, node.offset + node.length, [removeItemFix(st.resource!.node, node, 'Remove it')].filter((f): f is Fix => !!f)));
+        out(node, () => finding('iam-unneeded-grant', l10n.t('{0} is another bucket: {1} uses only {2}.', value, who, buckets.join(', ')), node.offset, node.offset + node.length, [removeItemFix(st.resource!.node, node, l10n.t('Remove it'))].filter((f): f is Fix => !!f)));
       }
     });
   }
@@ -176,14 +184,14 @@ export function checkTrust(doc: ParsedDocument, project: Project, out: Finding[]
     if (st.effect !== 'Allow' || !st.principal) continue;
     const p = st.principal;
     if (p.wildcard) {
-      out.push(finding('iam-public-trust', 'Anyone in any AWS account can assume this role ("Principal": "*"): name the account or role that needs it.', p.node.offset, p.node.offset + p.node.length));
+      out.push(finding('iam-public-trust', l10n.t('Anyone in any AWS account can assume this role ("Principal": "*"): name the account or role that needs it.'), p.node.offset, p.node.offset + p.node.length));
       continue;
     }
     const hasExternalId = st.conditions.some((c) => c.key.toLowerCase() === 'sts:externalid');
     const aws = p.byType['AWS'];
     if (aws && !hasExternalId) {
       const n = st.principal.node;
-      out.push(finding('iam-confused-deputy', 'Another AWS account may assume this role without an sts:ExternalId condition: any customer of that account’s service could then reach your bucket (the confused deputy problem). Add the external id the service gives you.', n.offset, n.offset + n.length, externalIdFix(doc, st.node, expectations[0]?.t?.externalId)));
+      out.push(finding('iam-confused-deputy', l10n.t('Another AWS account may assume this role without an sts:ExternalId condition: any customer of that account’s service could then reach your bucket (the confused deputy problem). Add the external id the service gives you.'), n.offset, n.offset + n.length, externalIdFix(doc, st.node, expectations[0]?.t?.externalId)));
     }
   }
   for (const { pipeline, t } of expectations) {
@@ -194,7 +202,7 @@ export function checkTrust(doc: ParsedDocument, project: Project, out: Finding[]
       const ok = allows.some((s) => s.principal!.wildcard || principalAccounts(s.principal!).includes(t.account!));
       if (!ok && allows[0]) {
         const n = allows[0].principal!.node;
-        out.push(finding('iam-trust-mismatch', `${name} says ${t.who}’s AWS account is ${t.account}, but no statement lets that account assume the role: ${t.who} will get "S3 credentials are invalid".`, n.offset, n.offset + n.length));
+        out.push(finding('iam-trust-mismatch', l10n.t('{file} says {who}’s AWS account is {account}, but no statement lets that account assume the role: {who} will get "S3 credentials are invalid".', { file: name, who: t.who, account: t.account! }), n.offset, n.offset + n.length));
       }
     }
     if (t.principal && allows.length) {
@@ -202,14 +210,14 @@ export function checkTrust(doc: ParsedDocument, project: Project, out: Finding[]
       const denied = v.decision !== 'allow' && !allows.some((s) => statementNamesPrincipal(s.principal!, t.principal!) && s.conditions.length);
       if (denied) {
         const n = allows[0].principal!.node;
-        out.push(finding('iam-trust-mismatch', `${name} says ${t.who} assumes the role as ${t.principal}, but no statement lets it: ${t.who}'s deliveries are refused with AccessDenied. Paste the trust policy from ${t.who}'s onboarding step.`, n.offset, n.offset + n.length));
+        out.push(finding('iam-trust-mismatch', l10n.t('{file} says {who} assumes the role as {principal}, but no statement lets it: {who}\'s deliveries are refused with AccessDenied. Paste the trust policy from {who}\'s onboarding step.', { file: name, who: t.who, principal: t.principal }), n.offset, n.offset + n.length));
       }
     }
     if (t.externalId) {
       const values = allows.flatMap((s) => s.conditions.filter((c) => c.key.toLowerCase() === 'sts:externalid').map((c) => ({ c, values: c.values.map(String) })));
       if (values.length && !values.some((v) => v.values.includes(t.externalId!))) {
         const v = values[0].c.valueNode;
-        out.push(finding('iam-trust-mismatch', `The external id here differs from the one in ${name} ("${t.externalId}"): ${t.who} sends that one, so AssumeRole is refused.`, v.offset, v.offset + v.length, v.type === 'string' ? [{ title: `Change to "${t.externalId}"`, edits: [{ start: v.offset, end: v.offset + v.length, newText: quote(t.externalId) }], preferred: true }] : undefined));
+        out.push(finding('iam-trust-mismatch', l10n.t('The external id here differs from the one in {0} ("{1}"): {2} sends that one, so AssumeRole is refused.', name, t.externalId, t.who), v.offset, v.offset + v.length, v.type === 'string' ? [{ title: l10n.t('Change to "{0}"', t.externalId), edits: [{ start: v.offset, end: v.offset + v.length, newText: quote(t.externalId) }], preferred: true }] : undefined));
       }
     }
   }
@@ -231,5 +239,5 @@ function externalIdFix(doc: ParsedDocument, statement: Node, externalId: string 
   const lineStart = doc.text.lastIndexOf('\n', last.offset) + 1;
   const indent = /^[ \t]*/.exec(doc.text.slice(lineStart, last.offset))![0];
   const at = last.offset + last.length;
-  return [{ title: `Require sts:ExternalId "${externalId}"`, edits: [{ start: at, end: at, newText: `,\n${indent}"Condition": { "StringEquals": { "sts:ExternalId": ${quote(externalId)} } }` }], preferred: true }];
+  return [{ title: l10n.t('Require sts:ExternalId "{0}"', externalId), edits: [{ start: at, end: at, newText: `,\n${indent}"Condition": { "StringEquals": { "sts:ExternalId": ${quote(externalId)} } }` }], preferred: true }];
 }

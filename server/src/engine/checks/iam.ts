@@ -10,6 +10,7 @@ import type { ParsedDocument } from '../parse';
 import { policyModel, type PolicyStatement, type ValueList } from '../iam/model';
 import { KNOWN_CONDITION_OPERATORS } from '../iam/conditions';
 import { parseArn as parseArnUncached, type Arn } from '../iam/arn';
+import * as l10n from '../l10n';
 
 const arns = new Map<string, Arn | undefined>();
 /** Policies name the same few ARNs thousands of times: parse each once. */
@@ -32,7 +33,7 @@ export function checkPolicy(doc: ParsedDocument, out: Finding[]): void {
   const sids = new Map<string, Node>();
   for (const st of model.statements) {
     if (st.sid && st.sidNode) {
-      if (sids.has(st.sid)) out.push(finding('iam-duplicate-sid', `Sid "${st.sid}" is already used by another statement: IAM rejects the policy. Give each statement its own Sid.`, st.sidNode.offset, st.sidNode.offset + st.sidNode.length));
+      if (sids.has(st.sid)) out.push(finding('iam-duplicate-sid', l10n.t('Sid "{0}" is already used by another statement: IAM rejects the policy. Give each statement its own Sid.', st.sid), st.sidNode.offset, st.sidNode.offset + st.sidNode.length));
       sids.set(st.sid, st.sidNode);
     }
     const actions = st.action ? checkActions(st.action, out) : [];
@@ -50,13 +51,13 @@ export function checkPolicy(doc: ParsedDocument, out: Finding[]): void {
 
 function checkVersion(doc: ParsedDocument, version: string | undefined, node: Node | undefined, out: Finding[]): void {
   if (!node) {
-    out.push(finding('iam-version', 'Add "Version": "2012-10-17": without it IAM applies the 2008 language, in which policy variables such as ${aws:username} are plain text.', doc.root!.offset, doc.root!.offset + 1, [
-      { title: 'Add "Version": "2012-10-17"', edits: [{ start: doc.root!.offset + 1, end: doc.root!.offset + 1, newText: '\n  "Version": "2012-10-17",' }], preferred: true },
+    out.push(finding('iam-version', l10n.t('Add "Version": "2012-10-17": without it IAM applies the 2008 language, in which policy variables such as ${aws:username} are plain text.'), doc.root!.offset, doc.root!.offset + 1, [
+      { title: l10n.t('Add "Version": "2012-10-17"'), edits: [{ start: doc.root!.offset + 1, end: doc.root!.offset + 1, newText: '\n  "Version": "2012-10-17",' }], preferred: true },
     ]));
   } else if (version === '2008-10-17') {
-    out.push({ ...finding('iam-version', '"2008-10-17" is the old policy language: policy variables are not replaced. Use "2012-10-17".', node.offset, node.offset + node.length, [replaceWith(node, '2012-10-17')]), severity: 'warning' });
+    out.push({ ...finding('iam-version', l10n.t('"2008-10-17" is the old policy language: policy variables are not replaced. Use "2012-10-17".'), node.offset, node.offset + node.length, [replaceWith(node, '2012-10-17')]), severity: 'warning' });
   } else if (version !== undefined && !VERSIONS.includes(version)) {
-    out.push(finding('iam-version', `"${version}" is not a policy language version: IAM accepts only "2012-10-17" (current) and "2008-10-17".`, node.offset, node.offset + node.length, [replaceWith(node, '2012-10-17')]));
+    out.push(finding('iam-version', l10n.t('"{0}" is not a policy language version: IAM accepts only "2012-10-17" (current) and "2008-10-17".', version), node.offset, node.offset + node.length, [replaceWith(node, '2012-10-17')]));
   }
 }
 
@@ -68,7 +69,7 @@ function checkActions(list: ValueList, out: Finding[]): IamAction[] {
     if (value === '*' || isPlaceholder(value)) return;
     const m = /^([a-z0-9-]+):(.+)$/i.exec(value);
     if (!m) {
-      out.push(finding('iam-unknown-action', `"${value}" is not an action: write service:Action, such as s3:PutObject.`, node.offset, node.offset + node.length));
+      out.push(finding('iam-unknown-action', l10n.t('"{0}" is not an action: write service:Action, such as s3:PutObject.', value), node.offset, node.offset + node.length));
       return;
     }
     const service = m[1].toLowerCase();
@@ -78,7 +79,7 @@ function checkActions(list: ValueList, out: Finding[]): IamAction[] {
     }
     if (/[*?]/.test(m[2])) {
       const hits = expandActions(`${service}:${m[2]}`);
-      if (!hits.length) out.push(finding('iam-unknown-action', `"${value}" matches no ${IAM_SERVICES[service]} action.`, node.offset, node.offset + node.length));
+      if (!hits.length) out.push(finding('iam-unknown-action', l10n.t('"{0}" matches no {1} action.', value, IAM_SERVICES[service]), node.offset, node.offset + node.length));
       named.push(...hits);
       return;
     }
@@ -89,7 +90,7 @@ function checkActions(list: ValueList, out: Finding[]): IamAction[] {
     }
     const suggestion = didYouMean(value, IAM_ACTIONS.filter((x) => x.service === service).map((x) => x.id));
     out.push(
-      finding('iam-unknown-action', `${IAM_SERVICES[service]} has no action "${m[2]}".${suggestion ? ` Did you mean "${suggestion}"?` : ''}`, node.offset, node.offset + node.length, suggestion ? [replaceWith(node, suggestion)] : undefined),
+      finding('iam-unknown-action', l10n.sentences(l10n.t('{0} has no action "{1}".', IAM_SERVICES[service], m[2]), suggestion && l10n.t('Did you mean "{0}"?', suggestion)), node.offset, node.offset + node.length, suggestion ? [replaceWith(node, suggestion)] : undefined),
     );
   });
   return named;
@@ -100,17 +101,17 @@ function checkOtherServiceAction(value: string, service: string, name: string, n
   const names = serviceActionNames(service);
   if (!names) {
     const s = didYouMean(service, knownServicePrefixes());
-    out.push(finding('iam-unknown-action', `No AWS service has the prefix "${service}"${s ? `. Did you mean "${s}:${name}"?` : '.'}`, node.offset, node.offset + node.length, s && !/[*?]/.test(name) && serviceActionNames(s)?.has(name.toLowerCase()) ? [replaceWith(node, `${s}:${serviceActionNames(s)!.get(name.toLowerCase())}`)] : undefined));
+    out.push(finding('iam-unknown-action', s ? l10n.t('No AWS service has the prefix "{0}". Did you mean "{1}"?', service, `${s}:${name}`) : l10n.t('No AWS service has the prefix "{0}".', service), node.offset, node.offset + node.length, s && !/[*?]/.test(name) && serviceActionNames(s)?.has(name.toLowerCase()) ? [replaceWith(node, `${s}:${serviceActionNames(s)!.get(name.toLowerCase())}`)] : undefined));
     return;
   }
   if (/[*?]/.test(name)) {
     const re = new RegExp(`^${name.toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-    if (![...names.keys()].some((n) => re.test(n))) out.push(finding('iam-unknown-action', `"${value}" matches no action of the "${service}" service.`, node.offset, node.offset + node.length));
+    if (![...names.keys()].some((n) => re.test(n))) out.push(finding('iam-unknown-action', l10n.t('"{0}" matches no action of the "{1}" service.', value, service), node.offset, node.offset + node.length));
     return;
   }
   if (names.has(name.toLowerCase())) return;
   const s = didYouMean(name, [...names.values()]);
-  out.push(finding('iam-unknown-action', `The "${service}" service has no action "${name}".${s ? ` Did you mean "${service}:${s}"?` : ''}`, node.offset, node.offset + node.length, s ? [replaceWith(node, `${service}:${s}`)] : undefined));
+  out.push(finding('iam-unknown-action', l10n.sentences(l10n.t('The "{0}" service has no action "{1}".', service, name), s && l10n.t('Did you mean "{0}"?', `${service}:${s}`)), node.offset, node.offset + node.length, s ? [replaceWith(node, `${service}:${s}`)] : undefined));
 }
 
 function checkArns(list: ValueList, out: Finding[]): void {
@@ -119,23 +120,23 @@ function checkArns(list: ValueList, out: Finding[]): void {
     if (value === '*' || isPlaceholder(value)) return;
     const arn = parseArn(value);
     if (!arn) {
-      out.push(finding('iam-arn', `"${value}" is not an ARN: write arn:aws:s3:::bucket for a bucket, arn:aws:s3:::bucket/* for its objects, or "*".`, node.offset, node.offset + node.length));
+      out.push(finding('iam-arn', l10n.t('"{0}" is not an ARN: write arn:aws:s3:::bucket for a bucket, arn:aws:s3:::bucket/* for its objects, or "*".', value), node.offset, node.offset + node.length));
       return;
     }
     if (!['aws', 'aws-cn', 'aws-us-gov'].includes(arn.partition) && !/[*?]/.test(arn.partition)) {
-      out.push(finding('iam-arn', `Unknown partition "${arn.partition}": use aws (or aws-cn, aws-us-gov).`, node.offset, node.offset + node.length));
+      out.push(finding('iam-arn', l10n.t('Unknown partition "{0}": use aws (or aws-cn, aws-us-gov).', arn.partition), node.offset, node.offset + node.length));
       return;
     }
     if (arn.service === 's3' && !arn.resource.includes(':')) {
       if (arn.region || arn.account) {
         const fixed = `arn:${arn.partition}:s3:::${arn.resource}`;
-        out.push(finding('iam-arn', `S3 bucket and object ARNs have no region and no account id: "${fixed}".`, node.offset, node.offset + node.length, [replaceWith(node, fixed)]));
+        out.push(finding('iam-arn', l10n.t('S3 bucket and object ARNs have no region and no account id: "{0}".', fixed), node.offset, node.offset + node.length, [replaceWith(node, fixed)]));
         return;
       }
       const bucket = arn.resource.split('/')[0];
       if (!/[*?$]/.test(bucket)) {
         const problem = bucketNameProblem(bucket);
-        if (problem) out.push(finding('iam-arn', `"${bucket}" cannot be a bucket name: it ${problem}.`, node.offset, node.offset + node.length));
+        if (problem) out.push(finding('iam-arn', l10n.t('"{0}" cannot be a bucket name: it {1}.', bucket, problem), node.offset, node.offset + node.length));
       }
     }
   });
@@ -164,8 +165,8 @@ function checkResourceTypes(st: PolicyStatement, actions: IamAction[], out: Find
     if (a.resourceTypes.length && !applies.length) return; // access points, jobs…: not judged here
     if (applies.some((t) => kinds.has(t as ResourceKind))) return;
     const node = st.action!.nodes[i];
-    const needs = a.resourceTypes.length === 0 ? '"Resource": "*"' : applies.includes('object') ? 'object ARNs (arn:aws:s3:::bucket/*)' : 'the bucket ARN (arn:aws:s3:::bucket, no /*)';
-    out.push(finding('iam-resource-mismatch', `${a.id} applies to ${needs}; this statement names none, so it grants ${a.id} on nothing.`, node.offset, node.offset + node.length));
+    const needs = a.resourceTypes.length === 0 ? '"Resource": "*"' : applies.includes('object') ? l10n.t('object ARNs (arn:aws:s3:::bucket/*)') : l10n.t('the bucket ARN (arn:aws:s3:::bucket, no /*)');
+    out.push(finding('iam-resource-mismatch', l10n.t('{0} applies to {1}; this statement names none, so it grants {0} on nothing.', a.id, needs), node.offset, node.offset + node.length));
   });
 }
 
@@ -194,15 +195,15 @@ function checkS3Resources(st: PolicyStatement, actions: IamAction[], out: Findin
     }
     if (rest === '/') {
       const fixed = `arn:${partition}:s3:::${bucket}/*`;
-      out.push(finding('iam-empty-key', `${value} names only the object whose key is empty, which S3 cannot store: it grants nothing. For every object of the bucket write "${fixed}".`, node.offset, node.offset + node.length, [replaceWith(node, fixed)]));
+      out.push(finding('iam-empty-key', l10n.t('{0} names only the object whose key is empty, which S3 cannot store: it grants nothing. For every object of the bucket write "{1}".', value, fixed), node.offset, node.offset + node.length, [replaceWith(node, fixed)]));
       return;
     }
     const kind = kinds[i];
     if (!allS3 || !someUseful || (kind !== 'bucket' && kind !== 'object') || applies(kind)) return;
     const names = s3.slice(0, 3).map((a) => a.id).join(', ') + (s3.length > 3 ? '…' : '');
     const text = kind === 'bucket'
-      ? `None of this statement's actions (${names}) applies to the bucket ARN ${value}: it grants nothing here. Object actions need "${value}/*".`
-      : `None of this statement's actions (${names}) applies to objects: ${value} grants nothing here. Bucket actions need the bucket ARN "arn:${partition}:s3:::${bucket}".`;
+      ? l10n.t('None of this statement\'s actions ({0}) applies to the bucket ARN {1}: it grants nothing here. Object actions need "{1}/*".', names, value)
+      : l10n.t('None of this statement\'s actions ({0}) applies to objects: {1} grants nothing here. Bucket actions need the bucket ARN "{2}".', names, value, `arn:${partition}:s3:::${bucket}`);
     out.push({ ...finding('iam-resource-mismatch', text, node.offset, node.offset + node.length), severity: 'warning' });
   });
 }
@@ -214,10 +215,10 @@ export function wildcardBucketFinding(node: Node, value: string, bucket: string,
   const newText = inArray ? narrow.map(quote).join(', ') : `[${narrow.map(quote).join(', ')}]`;
   return finding(
     'iam-wildcard-bucket',
-    `${value} also matches every other bucket whose name starts like "${bucket}" (${bucket}-backup, ${bucket}-prod…), and their objects: grant ${narrow.join(' and ')} instead.`,
+    l10n.t('{0} also matches every other bucket whose name starts like "{1}" ({1}-backup, {1}-prod…), and their objects: grant {2} and {3} instead.', value, bucket, narrow[0], narrow[1]),
     node.offset,
     node.offset + node.length,
-    [{ title: `Narrow to ${narrow.join(' and ')}`, edits: [{ start: node.offset, end: node.offset + node.length, newText }], preferred: true }],
+    [{ title: l10n.t('Narrow to {0} and {1}', narrow[0], narrow[1]), edits: [{ start: node.offset, end: node.offset + node.length, newText }], preferred: true }],
   );
 }
 
@@ -226,7 +227,7 @@ function checkConditions(st: PolicyStatement, actions: IamAction[], out: Finding
     const base = c.operator.replace(/^(ForAllValues|ForAnyValue):/, '').replace(/IfExists$/, '');
     if (!KNOWN_CONDITION_OPERATORS.includes(base)) {
       const s = didYouMean(base, [...KNOWN_CONDITION_OPERATORS]);
-      out.push(finding('iam-condition-operator', `"${c.operator}" is not a condition operator${s ? `. Did you mean "${c.operator.replace(base, s)}"?` : ': see the IAM condition operators (StringEquals, StringLike, Bool, ArnLike…).'}`, c.operatorNode.offset, c.operatorNode.offset + c.operatorNode.length, s ? [{ title: `Change to "${c.operator.replace(base, s)}"`, edits: [{ start: c.operatorNode.offset, end: c.operatorNode.offset + c.operatorNode.length, newText: quote(c.operator.replace(base, s)) }] }] : undefined));
+      out.push(finding('iam-condition-operator', s ? l10n.t('"{0}" is not a condition operator. Did you mean "{1}"?', c.operator, c.operator.replace(base, s)) : l10n.t('"{0}" is not a condition operator: see the IAM condition operators (StringEquals, StringLike, Bool, ArnLike…).', c.operator), c.operatorNode.offset, c.operatorNode.offset + c.operatorNode.length, s ? [{ title: l10n.t('Change to "{0}"', c.operator.replace(base, s)), edits: [{ start: c.operatorNode.offset, end: c.operatorNode.offset + c.operatorNode.length, newText: quote(c.operator.replace(base, s)) }] }] : undefined));
       continue;
     }
     const key = c.key.toLowerCase();
@@ -236,7 +237,7 @@ function checkConditions(st: PolicyStatement, actions: IamAction[], out: Finding
     if (!relevant.length) continue;
     if (relevant.some((a) => a.conditionKeys.some((k) => k.toLowerCase() === key || (k.includes('${') && key.startsWith(k.slice(0, k.indexOf('${')).toLowerCase()))))) continue;
     out.push(
-      finding('iam-condition-key', `No action of this statement carries "${c.key}" (${relevant.slice(0, 3).map((a) => a.id).join(', ')}${relevant.length > 3 ? '…' : ''}): the condition is never met, so the statement never applies.`, c.keyNode.offset, c.keyNode.offset + c.keyNode.length),
+      finding('iam-condition-key', l10n.t('No action of this statement carries "{0}" ({1}): the condition is never met, so the statement never applies.', c.key, relevant.slice(0, 3).map((a) => a.id).join(', ') + (relevant.length > 3 ? '…' : '')), c.keyNode.offset, c.keyNode.offset + c.keyNode.length),
     );
   }
 }
@@ -246,28 +247,28 @@ const WRITE_LEVELS = new Set(['Write', 'Permissions management', 'Tagging']);
 function checkBroad(st: PolicyStatement, actions: IamAction[], trust: boolean, out: Finding[]): void {
   if (st.notAction) {
     const n = st.notAction.node.parent?.children?.[0] ?? st.notAction.node;
-    out.push(finding('iam-allow-not', '"Allow" with "NotAction" grants every action except those listed, including actions AWS adds later: list the actions to allow instead.', n.offset, n.offset + n.length));
+    out.push(finding('iam-allow-not', l10n.t('"Allow" with "NotAction" grants every action except those listed, including actions AWS adds later: list the actions to allow instead.'), n.offset, n.offset + n.length));
   }
   if (st.notResource) {
     const n = st.notResource.node.parent?.children?.[0] ?? st.notResource.node;
-    out.push(finding('iam-allow-not', '"Allow" with "NotResource" grants every resource except those listed: list the resources to allow instead.', n.offset, n.offset + n.length));
+    out.push(finding('iam-allow-not', l10n.t('"Allow" with "NotResource" grants every resource except those listed: list the resources to allow instead.'), n.offset, n.offset + n.length));
   }
   if (trust) return;
   const writes = actions.some((a) => WRITE_LEVELS.has(a.accessLevel));
   const starAction = st.action?.values.findIndex((v) => v === '*') ?? -1;
   if (starAction >= 0) {
     const n = st.action!.nodes[starAction];
-    out.push(finding('iam-broad-write', '"Action": "*" allows every action of every service, writes and permission changes included: name the actions the integration needs.', n.offset, n.offset + n.length));
+    out.push(finding('iam-broad-write', l10n.t('"Action": "*" allows every action of every service, writes and permission changes included: name the actions the integration needs.'), n.offset, n.offset + n.length));
   }
   const starResource = st.resource?.values.findIndex((v) => v === '*') ?? -1;
   if (starResource >= 0 && (writes || starAction >= 0)) {
     const n = st.resource!.nodes[starResource];
     const w = actions.filter((a) => WRITE_LEVELS.has(a.accessLevel)).slice(0, 3).map((a) => a.id);
-    out.push(finding('iam-broad-write', `"Resource": "*" with write access${w.length ? ` (${w.join(', ')})` : ''} lets this role write to every bucket in the account: name the bucket ARNs.`, n.offset, n.offset + n.length));
+    out.push(finding('iam-broad-write', w.length ? l10n.t('"Resource": "*" with write access ({0}) lets this role write to every bucket in the account: name the bucket ARNs.', w.join(', ')) : l10n.t('"Resource": "*" with write access lets this role write to every bucket in the account: name the bucket ARNs.'), n.offset, n.offset + n.length));
   }
 }
 
 
 function replaceWith(node: Node, value: string): Fix {
-  return { title: `Change to "${value}"`, edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(value) }], preferred: true };
+  return { title: l10n.t('Change to "{0}"', value), edits: [{ start: node.offset, end: node.offset + node.length, newText: quote(value) }], preferred: true };
 }

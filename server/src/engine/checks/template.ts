@@ -3,6 +3,7 @@ import { finding, type Finding } from '../diagnostics';
 import { arrayItems, didYouMean, objectProp, propertyNode, stringOf } from '../json';
 import type { ParsedDocument } from '../parse';
 import { replaceFix } from '../schema';
+import * as l10n from '../l10n';
 
 export function checkTemplate(doc: ParsedDocument, out: Finding[]): void {
   const root = doc.root;
@@ -14,32 +15,32 @@ export function checkTemplate(doc: ParsedDocument, out: Finding[]): void {
     const nameNode = objectProp(c, 'column');
     const name = stringOf(nameNode);
     if (nameNode && name !== undefined) {
-      if (names.includes(name)) out.push(finding('template-column', `Column "${name}" is mapped twice: keep one mapping per column.`, nameNode.offset, nameNode.offset + nameNode.length));
+      if (names.includes(name)) out.push(finding('template-column', l10n.t('Column "{0}" is mapped twice: keep one mapping per column.', name), nameNode.offset, nameNode.offset + nameNode.length));
       names.push(name);
     }
     const fieldNode = objectProp(c, 'field');
     const field = stringOf(fieldNode);
     if (fieldNode && field) {
       const other = fields.get(field);
-      if (other !== undefined && other !== name) out.push(finding('template-column', `Field "${field}" is already filled from column "${other}": two columns would overwrite each other.`, fieldNode.offset, fieldNode.offset + fieldNode.length));
+      if (other !== undefined && other !== name) out.push(finding('template-column', l10n.t('Field "{0}" is already filled from column "{1}": two columns would overwrite each other.', field, other), fieldNode.offset, fieldNode.offset + fieldNode.length));
       fields.set(field, name ?? '');
     }
     const type = stringOf(objectProp(c, 'type'));
     const values = propertyNode(c, 'values');
     if (type === 'enum' && !values) {
-      out.push(finding('template-column', `Column "${name ?? '?'}" has type "enum" but no "values": list the values the column may hold.`, c.offset, c.offset + 1));
+      out.push(finding('template-column', l10n.t('Column "{0}" has type "enum" but no "values": list the values the column may hold.', name ?? '?'), c.offset, c.offset + 1));
     } else if (type !== undefined && type !== 'enum' && values) {
-      out.push(finding('template-column', `"values" only applies to columns of type "enum".`, values.offset, values.offset + values.length));
+      out.push(finding('template-column', l10n.t('"values" only applies to columns of type "enum".'), values.offset, values.offset + values.length));
     }
     const fmt = propertyNode(c, 'format');
-    if (fmt && type !== 'timestamp') out.push(finding('template-column', '"format" only applies to columns of type "timestamp".', fmt.offset, fmt.offset + fmt.length));
+    if (fmt && type !== 'timestamp') out.push(finding('template-column', l10n.t('"format" only applies to columns of type "timestamp".'), fmt.offset, fmt.offset + fmt.length));
     const exp = propertyNode(c, 'currencyExponent');
-    if (exp && type !== 'decimal') out.push(finding('template-column', '"currencyExponent" only applies to columns of type "decimal".', exp.offset, exp.offset + exp.length));
+    if (exp && type !== 'decimal') out.push(finding('template-column', l10n.t('"currencyExponent" only applies to columns of type "decimal".'), exp.offset, exp.offset + exp.length));
   }
   const keyNode = objectProp(root, 'key');
   const key = stringOf(keyNode);
   if (keyNode && key !== undefined && columns.length && !names.includes(key)) {
     const s = didYouMean(key, names);
-    out.push(finding('template-key', `The key "${key}" is not one of the template's columns (${names.join(', ')}).${s ? ` Did you mean "${s}"?` : ''}`, keyNode.offset, keyNode.offset + keyNode.length, s ? [replaceFix(keyNode, s)] : undefined));
+    out.push(finding('template-key', l10n.sentences(l10n.t('The key "{0}" is not one of the template\'s columns ({1}).', key, names.join(', ')), s && l10n.t('Did you mean "{0}"?', s)), keyNode.offset, keyNode.offset + keyNode.length, s ? [replaceFix(keyNode, s)] : undefined));
   }
 }

@@ -4,31 +4,48 @@ import { finding, type Finding } from '../diagnostics';
 import { objectProp, stringOf } from '../json';
 import type { ParsedDocument } from '../parse';
 import { fileRefs, type ExpectedKind, type Project } from '../project';
+import * as l10n from '../l10n';
 
-const KIND_NAMES: Record<string, string> = {
-  policy: 'an IAM permission policy (*.policy.json)',
-  trust: 'an IAM trust policy (*.trust.json)',
-  template: 'an import data template (*.template.json)',
-  key: 'an armored PGP public key',
-  'xdm-schema': 'an XDM schema (JSON)',
-  folder: 'a folder',
-  'aep:base-connection': 'an AEP base connection body (*.aep.json)',
-  'aep:source-connection': 'an AEP source connection body (*.aep.json)',
-  'aep:target-connection': 'an AEP target connection body (*.aep.json)',
-  'aep:mapping-set': 'an AEP mapping set body (*.aep.json)',
-  'aep:flow': 'an AEP flow body (*.aep.json)',
-};
+/** What a reference expects, as a noun phrase in the user's language (built per message, not at load). */
+function kindName(kind: string): string | undefined {
+  switch (kind) {
+    case 'policy': return l10n.t('an IAM permission policy (*.policy.json)');
+    case 'trust': return l10n.t('an IAM trust policy (*.trust.json)');
+    case 'template': return l10n.t('an import data template (*.template.json)');
+    case 'key': return l10n.t('an armored PGP public key');
+    case 'xdm-schema': return l10n.t('an XDM schema (JSON)');
+    case 'folder': return l10n.t('a folder');
+    case 'aep:base-connection': return l10n.t('an AEP base connection body (*.aep.json)');
+    case 'aep:source-connection': return l10n.t('an AEP source connection body (*.aep.json)');
+    case 'aep:target-connection': return l10n.t('an AEP target connection body (*.aep.json)');
+    case 'aep:mapping-set': return l10n.t('an AEP mapping set body (*.aep.json)');
+    case 'aep:flow': return l10n.t('an AEP flow body (*.aep.json)');
+    default: return undefined;
+  }
+}
+
+/** The AEP body a file turned out to be, for "is an AEP … body". */
+function aepBodyName(subKind: string): string {
+  switch (subKind) {
+    case 'base-connection': return l10n.t('an AEP base connection body');
+    case 'source-connection': return l10n.t('an AEP source connection body');
+    case 'target-connection': return l10n.t('an AEP target connection body');
+    case 'mapping-set': return l10n.t('an AEP mapping set body');
+    case 'flow': return l10n.t('an AEP flow body');
+    default: return l10n.t('an AEP {0} body', subKind.replace('-', ' '));
+  }
+}
 
 export function checkReferences(doc: ParsedDocument, project: Project, out: Finding[]): void {
   for (const ref of fileRefs(doc)) {
     const { node, target, expected } = ref;
     const shown = stringOf(node)!;
     if (!project.exists(target)) {
-      out.push(finding('file-not-found', `"${shown}" does not exist (looked for ${relative(dirname(doc.path), target) || basename(target)} next to this file): create it or fix the path.`, node.offset, node.offset + node.length));
+      out.push(finding('file-not-found', l10n.t('"{0}" does not exist (looked for {1} next to this file): create it or fix the path.', shown, relative(dirname(doc.path), target) || basename(target)), node.offset, node.offset + node.length));
       continue;
     }
     const problem = kindProblem(target, expected, project);
-    if (problem) out.push(finding('file-wrong-kind', `"${shown}" ${problem}; "${ref.property}" expects ${KIND_NAMES[expected]}.`, node.offset, node.offset + node.length));
+    if (problem) out.push(finding('file-wrong-kind', l10n.t('"{0}" {1}; "{2}" expects {3}.', shown, problem, ref.property, kindName(expected) ?? expected), node.offset, node.offset + node.length));
     else if (expected === 'key') {
       // What the key itself is (RSA 4096, the account as its name, no expiry…), once the node side has inspected it.
       // One finding on the value, all the key's problems in it (errors first), as an error when any is one.
@@ -42,28 +59,29 @@ export function checkReferences(doc: ParsedDocument, project: Project, out: Find
   }
 }
 
+/** What is wrong with the file, as a verb phrase ("is …", "holds …") whose subject the message names. */
 function kindProblem(target: string, expected: ExpectedKind, project: Project): string | undefined {
   if (expected === 'folder') return undefined;
   if (expected === 'key') {
     const text = project.fs.readFile(target);
-    if (text === undefined) return 'is a folder or cannot be read';
-    if (text.includes('PRIVATE KEY BLOCK')) return 'holds a PRIVATE key: never hand Stripe (or the workspace) your private key';
-    if (!text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) return 'is not an armored PGP public key (gpg --armor --export)';
+    if (text === undefined) return l10n.t('is a folder or cannot be read');
+    if (text.includes('PRIVATE KEY BLOCK')) return l10n.t('holds a PRIVATE key: never hand Stripe (or the workspace) your private key');
+    if (!text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) return l10n.t('is not an armored PGP public key (gpg --armor --export)');
     return undefined;
   }
   if (expected === 'xdm-schema') {
     const d = project.get(target);
-    return d?.root?.type === 'object' ? undefined : 'is not a JSON object';
+    return d?.root?.type === 'object' ? undefined : l10n.t('is not a JSON object');
   }
   const d = project.get(target);
-  if (!d) return 'cannot be read';
+  if (!d) return l10n.t('cannot be read');
   if (expected.startsWith('aep:')) {
     const body = expected.slice(4);
-    if (d.kind !== 'aep') return 'is not an AEP request body';
-    if (d.subKind !== body) return d.subKind ? `is an AEP ${d.subKind.replace('-', ' ')} body` : 'is an AEP body of a type Pipewright does not recognise';
+    if (d.kind !== 'aep') return l10n.t('is not an AEP request body');
+    if (d.subKind !== body) return d.subKind ? l10n.t('is {0}', aepBodyName(d.subKind)) : l10n.t('is an AEP body of a type Pipewright does not recognise');
     return undefined;
   }
-  if (d.kind !== expected) return d.kind === 'unknown' ? 'is not a Pipewright file' : `is ${KIND_NAMES[d.kind] ?? `a ${d.kind} file`}`;
+  if (d.kind !== expected) return d.kind === 'unknown' ? l10n.t('is not a Pipewright file') : l10n.t('is {0}', kindName(d.kind) ?? l10n.t('a {0} file', d.kind));
   return undefined;
 }
 
@@ -94,11 +112,11 @@ export function checkBrazeConflicts(doc: ParsedDocument, project: Project, out: 
     if (!o || o.bucket !== me.bucket) continue;
     if (me.kind === 'braze-currents' && o.kind === 'braze-currents' && o.folder === me.folder) {
       const node = objectProp(doc.root, 'folderPath') ?? objectProp(doc.root, 'bucket')!;
-      out.push(finding('braze-duplicate-folder', `Currents connector ${basename(other.path)} also writes to s3://${me.bucket}/${me.folder}/: Braze needs a different folder path for each connector sharing a bucket.`, node.offset, node.offset + node.length));
+      out.push(finding('braze-duplicate-folder', l10n.t('Currents connector {0} also writes to s3://{1}/{2}/: Braze needs a different folder path for each connector sharing a bucket.', basename(other.path), me.bucket, me.folder), node.offset, node.offset + node.length));
     }
     if (me.kind !== o.kind && me.policy && me.policy === o.policy) {
       const node = objectProp(doc.root, 'permissionPolicy')!;
-      out.push(finding('braze-shared-policy', `${basename(other.path)} (${o.kind}) uses the same policy for bucket "${me.bucket}": Currents and dashboard export need different permissions, so Braze requires two separate policies.`, node.offset, node.offset + node.length));
+      out.push(finding('braze-shared-policy', l10n.t('{0} ({1}) uses the same policy for bucket "{2}": Currents and dashboard export need different permissions, so Braze requires two separate policies.', basename(other.path), o.kind, me.bucket), node.offset, node.offset + node.length));
     }
   }
 }

@@ -15,6 +15,7 @@
  */
 import { arnLike, matchTokens, parseArn, ONE, STAR, type GlobTokens } from './arn';
 import type { ConditionClause } from './model';
+import * as l10n from '../l10n';
 
 /** Condition context as callers give it: strings, numbers and booleans, or arrays for multivalued keys. */
 export type ConditionContext = Record<string, string | string[] | number | boolean | undefined>;
@@ -413,33 +414,41 @@ export interface ClauseResult {
   reason: string;
 }
 
+/**
+ * A clause result whose reason is put into words only when read: most clauses are evaluated to decide,
+ * and only the deciding one is ever explained (in the user's language, which costs a bundle lookup).
+ */
+function result(holds: boolean, reason: () => string): ClauseResult {
+  return { holds, get reason() { return reason(); } };
+}
+
 /** Evaluate one clause against a normalized context. */
 export function evaluateClause(clause: ConditionClause, context: NormalizedContext, options: VariableOptions = {}): ClauseResult {
   const op = parseConditionOperator(clause.operator);
   const policyValues = clause.values.map(scalarString);
   const key = clause.key;
-  if (!op.known) return { holds: false, reason: `${clause.operator} is not a condition operator` };
+  if (!op.known) return result(false, () => l10n.t('{0} is not a condition operator', clause.operator));
   const entry = context.get(key.toLowerCase());
-  const shown = entry ? (entry.multi ? JSON.stringify(entry.values) : JSON.stringify(entry.values[0])) : '';
+  const shown = () => entry ? (entry.multi ? JSON.stringify(entry.values) : JSON.stringify(entry.values[0])) : '';
   if (op.base === 'Null') {
     const want = entry ? 'false' : 'true';
     const holds = policyValues.some((v) => v.trim().toLowerCase() === want);
-    return { holds, reason: entry ? `${key} is present` : `${key} is missing` };
+    return result(holds, () => entry ? l10n.t('{0} is present', key) : l10n.t('{0} is missing', key));
   }
   if (!entry) {
-    if (op.ifExists) return { holds: true, reason: `${key} is missing and the operator is …IfExists` };
-    if (op.setOperator === 'ForAllValues') return { holds: true, reason: `${key} is missing (ForAllValues holds on an empty set)` };
-    if (op.setOperator === 'ForAnyValue') return { holds: false, reason: `${key} is missing (ForAnyValue fails on an empty set)` };
-    if (isNegated(op.base)) return { holds: true, reason: `${key} is missing and ${op.base} holds on a missing key` };
-    return { holds: false, reason: `${key} is missing from the request` };
+    if (op.ifExists) return result(true, () => l10n.t('{0} is missing and the operator is …IfExists', key));
+    if (op.setOperator === 'ForAllValues') return result(true, () => l10n.t('{0} is missing (ForAllValues holds on an empty set)', key));
+    if (op.setOperator === 'ForAnyValue') return result(false, () => l10n.t('{0} is missing (ForAnyValue fails on an empty set)', key));
+    if (isNegated(op.base)) return result(true, () => l10n.t('{0} is missing and {1} holds on a missing key', key, op.base));
+    return result(false, () => l10n.t('{0} is missing from the request', key));
   }
   if (op.setOperator) {
     const passes = entry.values.map((v) => valuePasses(op.base, policyValues, v, options));
     const holds = op.setOperator === 'ForAllValues' ? passes.every(Boolean) : passes.some(Boolean);
-    return { holds, reason: `${key} is ${shown}` };
+    return result(holds, () => l10n.t('{0} is {1}', key, shown()));
   }
-  if (entry.multi) return { holds: false, reason: `${key} is multivalued (${shown}) and ${clause.operator} has no ForAllValues:/ForAnyValue: prefix` };
-  return { holds: valuePasses(op.base, policyValues, entry.values[0], options), reason: `${key} is ${shown}` };
+  if (entry.multi) return result(false, () => l10n.t('{0} is multivalued ({1}) and {2} has no ForAllValues:/ForAnyValue: prefix', key, shown(), clause.operator));
+  return result(valuePasses(op.base, policyValues, entry.values[0], options), () => l10n.t('{0} is {1}', key, shown()));
 }
 
 /** All clauses hold (AND). Returns the first failing clause, if any. */

@@ -21,6 +21,7 @@ import {
   type VariableOptions,
 } from './conditions';
 import { policyOfStatement, type ConditionClause, type PolicyModel, type PolicyStatement, type PrincipalSpec, type ValueList } from './model';
+import * as l10n from '../l10n';
 
 export interface AccessRequest {
   /** `s3:PutObject` */
@@ -82,7 +83,7 @@ export function evaluate(policies: PolicyModel | PolicyModel[], request: AccessR
       if (st.effect === 'Deny') {
         if (m.stage === Stage.Matched) {
           const why = matchStatement(st, request, ctx, true).reason;
-          return { decision: 'explicit-deny', statement: st, explanation: `Explicitly denied by ${labelOf(st, list.length > 1 ? p : undefined)}: ${why}; a Deny overrides every Allow.` };
+          return { decision: 'explicit-deny', statement: st, explanation: l10n.t('Explicitly denied by {0}: {1}; a Deny overrides every Allow.', labelOf(st, list.length > 1 ? p : undefined), why) };
         }
         continue;
       }
@@ -96,20 +97,20 @@ export function evaluate(policies: PolicyModel | PolicyModel[], request: AccessR
     }
   }
   const label = (x: { st: PolicyStatement; p: number }) => labelOf(x.st, list.length > 1 ? x.p : undefined);
-  if (allow) return { decision: 'allow', statement: allow.st, explanation: `Allowed by ${label(allow)}: ${matchStatement(allow.st, request, ctx, true).reason}.` };
-  const what = `${request.action} on ${request.resource}${request.principal ? ` by ${request.principal}` : ''}`;
-  if (statements === 0) return { decision: 'implicit-deny', explanation: `Implicitly denied: the policy has no statements, so nothing allows ${what}.` };
-  if (!closest) return { decision: 'implicit-deny', explanation: `Implicitly denied: every statement is a Deny and none applies, and nothing allows ${what}.` };
+  if (allow) return { decision: 'allow', statement: allow.st, explanation: l10n.t('Allowed by {0}: {1}.', label(allow), matchStatement(allow.st, request, ctx, true).reason) };
+  const what = request.principal ? l10n.t('{0} on {1} by {2}', request.action, request.resource, request.principal) : l10n.t('{0} on {1}', request.action, request.resource);
+  if (statements === 0) return { decision: 'implicit-deny', explanation: l10n.t('Implicitly denied: the policy has no statements, so nothing allows {0}.', what) };
+  if (!closest) return { decision: 'implicit-deny', explanation: l10n.t('Implicitly denied: every statement is a Deny and none applies, and nothing allows {0}.', what) };
   const { st } = closest;
   const m = matchStatement(st, request, ctx, true);
   const why =
     m.stage === Stage.Matched
       ? st.effectNode
-        ? `would apply, but its Effect ${JSON.stringify(st.effectNode.value)} is neither "Allow" nor "Deny"`
-        : 'would apply, but it has no Effect'
+        ? l10n.t('would apply, but its Effect {0} is neither "Allow" nor "Deny"', JSON.stringify(st.effectNode.value))
+        : l10n.t('would apply, but it has no Effect')
       : m.reason;
-  const lead = allows === 0 ? `Implicitly denied: no statement allows anything` : `Implicitly denied: no statement allows ${what}`;
-  return { decision: 'implicit-deny', explanation: `${lead}; the closest, ${label(closest)}, ${why}.` };
+  const lead = allows === 0 ? l10n.t('Implicitly denied: no statement allows anything') : l10n.t('Implicitly denied: no statement allows {0}', what);
+  return { decision: 'implicit-deny', explanation: l10n.t('{0}; the closest, {1}, {2}.', lead, label(closest), why) };
 }
 
 function rank(st: PolicyStatement, m: Match): number {
@@ -118,9 +119,9 @@ function rank(st: PolicyStatement, m: Match): number {
 }
 
 function labelOf(st: PolicyStatement, policyIndex: number | undefined): string {
-  const sid = st.sid ? ` ("${st.sid}")` : '';
-  const of = policyIndex !== undefined ? ` of policy ${policyIndex + 1}` : '';
-  return `Statement[${st.index}]${sid}${of}`;
+  // "Statement" is the policy's own key name: it stays as written in every language.
+  const label = `Statement[${st.index}]${st.sid ? ` ("${st.sid}")` : ''}`;
+  return policyIndex !== undefined ? l10n.t('{0} of policy {1}', label, policyIndex + 1) : label;
 }
 
 function matchStatement(st: PolicyStatement, request: AccessRequest, ctx: NormalizedContext, explain: boolean): Match {
@@ -130,54 +131,54 @@ function matchStatement(st: PolicyStatement, request: AccessRequest, ctx: Normal
   const parts: string[] = [];
 
   // Action / NotAction
-  if (st.action && st.notAction) return { stage: Stage.Malformed, reason: explain ? 'has both Action and NotAction, so it applies to nothing' : '' };
-  if (!st.action && !st.notAction) return { stage: Stage.Malformed, reason: explain ? 'has neither Action nor NotAction, so it applies to nothing' : '' };
+  if (st.action && st.notAction) return { stage: Stage.Malformed, reason: explain ? l10n.t('has both Action and NotAction, so it applies to nothing') : '' };
+  if (!st.action && !st.notAction) return { stage: Stage.Malformed, reason: explain ? l10n.t('has neither Action nor NotAction, so it applies to nothing') : '' };
   if (st.action) {
     const hit = st.action.values.find((a) => actionMatches(a, request.action));
-    if (hit === undefined) return { stage: Stage.Action, reason: explain ? `does not cover ${request.action} (Action: ${shownList(st.action)})` : '' };
-    if (explain) parts.push(`Action ${JSON.stringify(hit)} covers ${request.action}`);
+    if (hit === undefined) return { stage: Stage.Action, reason: explain ? l10n.t('does not cover {0} (Action: {1})', request.action, shownList(st.action)) : '' };
+    if (explain) parts.push(l10n.t('Action {0} covers {1}', JSON.stringify(hit), request.action));
   } else {
     const hit = st.notAction!.values.find((a) => actionMatches(a, request.action));
-    if (hit !== undefined) return { stage: Stage.Action, reason: explain ? `excludes ${request.action} through NotAction ${JSON.stringify(hit)}` : '' };
-    if (explain) parts.push(`${request.action} is not in its NotAction`);
+    if (hit !== undefined) return { stage: Stage.Action, reason: explain ? l10n.t('excludes {0} through NotAction {1}', request.action, JSON.stringify(hit)) : '' };
+    if (explain) parts.push(l10n.t('{0} is not in its NotAction', request.action));
   }
 
   // Resource / NotResource (optional when the statement names a principal: trust and resource policies)
   const hasPrincipal = !!(st.principal || st.notPrincipal);
-  if (st.resource && st.notResource) return { stage: Stage.Malformed, reason: explain ? 'has both Resource and NotResource, so it applies to nothing' : '' };
+  if (st.resource && st.notResource) return { stage: Stage.Malformed, reason: explain ? l10n.t('has both Resource and NotResource, so it applies to nothing') : '' };
   if (st.resource) {
     const hit = st.resource.values.find((r) => resourceMatches(r, request.resource, vars) === true);
-    if (hit === undefined) return { stage: Stage.Resource, reason: explain ? `covers ${request.action} but not ${request.resource} (Resource: ${shownList(st.resource)})` : '' };
-    if (explain) parts.push(`Resource ${JSON.stringify(hit)} covers ${request.resource}`);
+    if (hit === undefined) return { stage: Stage.Resource, reason: explain ? l10n.t('covers {0} but not {1} (Resource: {2})', request.action, request.resource, shownList(st.resource)) : '' };
+    if (explain) parts.push(l10n.t('Resource {0} covers {1}', JSON.stringify(hit), request.resource));
   } else if (st.notResource) {
     const hit = st.notResource.values.find((r) => resourceMatches(r, request.resource, vars) === true);
-    if (hit !== undefined) return { stage: Stage.Resource, reason: explain ? `covers ${request.action} but excludes ${request.resource} through NotResource ${JSON.stringify(hit)}` : '' };
+    if (hit !== undefined) return { stage: Stage.Resource, reason: explain ? l10n.t('covers {0} but excludes {1} through NotResource {2}', request.action, request.resource, JSON.stringify(hit)) : '' };
     // AWS: an unresolvable policy variable "might cause the entire statement to be invalid".
     const undecided = st.notResource.values.find((r) => resourceMatches(r, request.resource, vars) === undefined);
-    if (undecided !== undefined) return { stage: Stage.Resource, reason: explain ? `covers ${request.action} but its NotResource ${JSON.stringify(undecided)} uses a policy variable the request context cannot resolve` : '' };
-    if (explain) parts.push(`${request.resource} is not in its NotResource`);
+    if (undecided !== undefined) return { stage: Stage.Resource, reason: explain ? l10n.t('covers {0} but its NotResource {1} uses a policy variable the request context cannot resolve', request.action, JSON.stringify(undecided)) : '' };
+    if (explain) parts.push(l10n.t('{0} is not in its NotResource', request.resource));
   } else if (!hasPrincipal) {
-    return { stage: Stage.Malformed, reason: explain ? 'has neither Resource nor NotResource, so it applies to nothing' : '' };
+    return { stage: Stage.Malformed, reason: explain ? l10n.t('has neither Resource nor NotResource, so it applies to nothing') : '' };
   }
 
   // Principal / NotPrincipal
-  if (st.principal && st.notPrincipal) return { stage: Stage.Malformed, reason: explain ? 'has both Principal and NotPrincipal, so it applies to nobody' : '' };
-  const caller = request.principal ?? 'an anonymous caller';
+  if (st.principal && st.notPrincipal) return { stage: Stage.Malformed, reason: explain ? l10n.t('has both Principal and NotPrincipal, so it applies to nobody') : '' };
+  const caller = request.principal ?? (explain ? l10n.t('an anonymous caller') : '');
   if (st.principal) {
     const hit = principalMatches(st.principal, request.principal);
-    if (hit === undefined) return { stage: Stage.Principal, reason: explain ? `covers ${request.action} but its Principal does not include ${caller}` : '' };
-    if (explain) parts.push(`Principal ${JSON.stringify(hit)} includes ${caller}`);
+    if (hit === undefined) return { stage: Stage.Principal, reason: explain ? l10n.t('covers {0} but its Principal does not include {1}', request.action, caller) : '' };
+    if (explain) parts.push(l10n.t('Principal {0} includes {1}', JSON.stringify(hit), caller));
   } else if (st.notPrincipal) {
     const hit = principalMatches(st.notPrincipal, request.principal);
-    if (hit !== undefined) return { stage: Stage.Principal, reason: explain ? `covers ${request.action} but its NotPrincipal ${JSON.stringify(hit)} excludes ${caller}` : '' };
-    if (explain) parts.push(`${caller} is not in its NotPrincipal`);
+    if (hit !== undefined) return { stage: Stage.Principal, reason: explain ? l10n.t('covers {0} but its NotPrincipal {1} excludes {2}', request.action, JSON.stringify(hit), caller) : '' };
+    if (explain) parts.push(l10n.t('{0} is not in its NotPrincipal', caller));
   }
 
   // Conditions
   if (st.conditions.length) {
     const failed = firstFailingClause(st.conditions, ctx, vars);
-    if (failed) return { stage: Stage.Condition, reason: explain ? `covers the request but its condition ${clauseText(failed.clause)} fails (${failed.result.reason})` : '' };
-    if (explain) parts.push(st.conditions.length === 1 ? `its condition ${clauseText(st.conditions[0])} holds` : `its ${st.conditions.length} conditions hold`);
+    if (failed) return { stage: Stage.Condition, reason: explain ? l10n.t('covers the request but its condition {0} fails ({1})', clauseText(failed.clause), failed.result.reason) : '' };
+    if (explain) parts.push(st.conditions.length === 1 ? l10n.t('its condition {0} holds', clauseText(st.conditions[0])) : l10n.t('its {0} conditions hold', st.conditions.length));
   }
   return { stage: Stage.Matched, reason: explain ? joinParts(parts) : '' };
 }
@@ -243,9 +244,9 @@ function awsPrincipalMatches(value: string, caller: string): boolean {
 }
 
 function shownList(list: ValueList): string {
-  if (!list.values.length) return 'no strings';
+  if (!list.values.length) return l10n.t('no strings');
   const shown = list.values.slice(0, 3).map((v) => JSON.stringify(v));
-  return list.values.length > 3 ? `${shown.join(', ')} and ${list.values.length - 3} more` : shown.join(', ');
+  return list.values.length > 3 ? l10n.t('{0} and {1} more', shown.join(', '), list.values.length - 3) : shown.join(', ');
 }
 
 function clauseText(c: ConditionClause): string {
@@ -255,7 +256,7 @@ function clauseText(c: ConditionClause): string {
 
 function joinParts(parts: string[]): string {
   if (parts.length <= 1) return parts.join('');
-  return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+  return l10n.t('{0} and {1}', parts.slice(0, -1).join(', '), parts[parts.length - 1]);
 }
 
 export type { ConditionContext };

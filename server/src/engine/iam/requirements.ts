@@ -7,17 +7,18 @@
 import type { Node } from 'jsonc-parser';
 import { objectProp, stringOf, boolOf } from '../json';
 import type { ParsedDocument } from '../parse';
+import * as l10n from '../l10n';
 
 export interface Need {
   action: string;
   resource: string;
   context?: Record<string, string | string[] | boolean>;
-  /** What the user loses when this is refused, in the integration's words. */
+  /** What the user loses when this is refused, in the integration's words (in the user's language). */
   breaks: string;
 }
 
 export interface IntegrationNeeds {
-  /** Who uses the permissions, for messages ("Stripe", "Braze Currents"). */
+  /** Who uses the permissions, for messages ("Stripe", "Braze Currents"), in the user's language. */
   who: string;
   bucket: string;
   needs: Need[];
@@ -42,22 +43,22 @@ export function integrationNeeds(doc: ParsedDocument): IntegrationNeeds | undefi
       const sse = stringOf(objectProp(root, 'serverSideEncryption'));
       const put = (key: string, breaks: string): Need => ({ action: 's3:PutObject', resource: `${b}/${key}`, context: sse && sse !== 'none' ? { 's3:x-amz-server-side-encryption': sse } : undefined, breaks });
       const needs: Need[] = [
-        { action: 's3:GetBucketLocation', resource: b, breaks: 'Stripe cannot confirm the bucket’s region, so the connection is refused' },
-        put(`penny_test/${account}/account_${account}.validation.csv`, 'Stripe cannot write the penny-test file, so the onboarding cannot be confirmed'),
-        put(`${prefix}charges/part-00000.parquet`, 'Stripe cannot deliver the Parquet files of each table'),
+        { action: 's3:GetBucketLocation', resource: b, breaks: l10n.t('Stripe cannot confirm the bucket’s region, so the connection is refused') },
+        put(`penny_test/${account}/account_${account}.validation.csv`, l10n.t('Stripe cannot write the penny-test file, so the onboarding cannot be confirmed')),
+        put(`${prefix}charges/part-00000.parquet`, l10n.t('Stripe cannot deliver the Parquet files of each table')),
       ];
       const kms = stringOf(objectProp(root, 'kmsKeyArn'));
-      if (sse === 'aws:kms' && kms) needs.push({ action: 'kms:GenerateDataKey', resource: kms, breaks: 'S3 cannot encrypt Stripe’s objects with your KMS key, so every delivery fails' });
+      if (sse === 'aws:kms' && kms) needs.push({ action: 'kms:GenerateDataKey', resource: kms, breaks: l10n.t('S3 cannot encrypt Stripe’s objects with your KMS key, so every delivery fails') });
       return { who: 'Stripe Data Pipeline', bucket, needs, tolerated: ['s3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:GetBucketLocation', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 'kms:GenerateDataKey', 'kms:Encrypt', 'kms:Decrypt'], scope: { bucketArn: b, objectPrefix: '' } };
     }
     case 'stripe-import': {
       const folder = stringOf(objectProp(root, 'folder')) ?? '';
       return {
-        who: 'Stripe’s S3 connector',
+        who: l10n.t('Stripe’s S3 connector'),
         bucket,
         needs: [
-          { action: 's3:ListBucket', resource: b, context: { 's3:prefix': folder }, breaks: `Stripe cannot list the files to import${folder ? ` in ${folder}` : ''}` },
-          { action: 's3:GetObject', resource: `${b}/${folder}products.csv`, breaks: 'Stripe cannot read the files it lists, so nothing is imported' },
+          { action: 's3:ListBucket', resource: b, context: { 's3:prefix': folder }, breaks: folder ? l10n.t('Stripe cannot list the files to import in {0}', folder) : l10n.t('Stripe cannot list the files to import') },
+          { action: 's3:GetObject', resource: `${b}/${folder}products.csv`, breaks: l10n.t('Stripe cannot read the files it lists, so nothing is imported') },
         ],
         tolerated: ['s3:ListBucket', 's3:GetObject', 's3:GetBucketLocation', 's3:GetObjectVersion'],
         scope: { bucketArn: b, objectPrefix: folder },
@@ -69,15 +70,15 @@ export function integrationNeeds(doc: ParsedDocument): IntegrationNeeds | undefi
       const folder = currents ? (stringOf(objectProp(root, 'folderPath')) ?? 'currents').replace(/^\/+|\/+$/g, '') : '';
       const key = currents ? `${folder}/dataexport.prod-01.S3.integration.5f76be8c/event_type=users.messages.email.Send/date=2026-11-23-09/1.avro` : 'exports/segment-export.csv';
       const sse = boolOf(objectProp(root, 'serverSideEncryption')) ? { 's3:x-amz-server-side-encryption': 'AES256' } : undefined;
-      const who = currents ? 'Braze Currents' : 'Braze dashboard export';
+      const who = currents ? 'Braze Currents' : l10n.t('Braze dashboard export');
       const needs: Need[] = [
         // Braze's guide grants ListBucket on the whole bucket (no prefix condition): its credential check may list from the root.
-        { action: 's3:ListBucket', resource: b, breaks: `${who} fails its credential check and the integration is not created` },
-        { action: 's3:GetBucketLocation', resource: b, breaks: `${who} fails its credential check and the integration is not created` },
-        { action: 's3:PutObject', resource: `${b}/${key}`, context: sse, breaks: currents ? 'Braze cannot write events: after 48 hours of failures they are dropped for good' : 'Braze cannot save exports to the bucket' },
-        { action: 's3:GetObject', resource: `${b}/${key}`, breaks: 'Braze’s backend cannot handle errors (Braze requires s3:GetObject)' },
+        { action: 's3:ListBucket', resource: b, breaks: l10n.t('{0} fails its credential check and the integration is not created', who) },
+        { action: 's3:GetBucketLocation', resource: b, breaks: l10n.t('{0} fails its credential check and the integration is not created', who) },
+        { action: 's3:PutObject', resource: `${b}/${key}`, context: sse, breaks: currents ? l10n.t('Braze cannot write events: after 48 hours of failures they are dropped for good') : l10n.t('Braze cannot save exports to the bucket') },
+        { action: 's3:GetObject', resource: `${b}/${key}`, breaks: l10n.t('Braze’s backend cannot handle errors (Braze requires s3:GetObject)') },
       ];
-      if (!currents) needs.push({ action: 's3:DeleteObject', resource: `${b}/${key}`, breaks: 'Braze dashboard export requires s3:DeleteObject and fails its credential check without it' });
+      if (!currents) needs.push({ action: 's3:DeleteObject', resource: `${b}/${key}`, breaks: l10n.t('Braze dashboard export requires s3:DeleteObject and fails its credential check without it') });
       return { who, bucket, needs, tolerated: needs.map((n) => n.action), scope: { bucketArn: b, objectPrefix: currents ? `${folder}/` : '' } };
     }
     default:
