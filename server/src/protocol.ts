@@ -80,6 +80,9 @@ export interface ImportRunOptions extends S3ConnectOptions {
 
 export type { ImportReport } from './engine/import/run';
 export type { PreviewEntry, PreviewTotals, ContentPreview } from './engine/import/preview';
+export type { ParquetPreview, PgpEncryptionInfo } from './engine/delivery/object';
+export type { ParquetCell, ParquetColumnInfo, ParquetFileInfo } from './engine/delivery/parquet';
+export type { DeliveryObject, DeliveryObjectKind, DeliveryPart, DeliveryRun, DeliveryTable, DeliveryTotals, DeliveryVerdictKind } from './engine/delivery/runs';
 
 export interface RoleCheckOptions {
   endpoint?: string;
@@ -120,9 +123,16 @@ export const Requests = {
    * With a `partialResultToken`, every listing page arrives as a `$/progress` partial result
    * ({@link PreviewBucketResult}) as soon as it is listed, and the response holds only the totals; work-done
    * progress and cancellation as for commands.
+   * For a stripe-export pipeline the result has `pipelineKind: 'stripe-export'`, no `entries`, and the bucket by run
+   * in `runs` (a run directory without `_SUCCESS` is incomplete), `objects` (penny-test files and the rest) and
+   * `deliveries` (totals); partial results carry the runs whose listing is finished.
    */
   previewBucket: 'pipewright/previewBucket',
-  /** The first rows of one object and how the data template maps them ({@link PreviewObjectParams} → ContentPreview). */
+  /**
+   * The first rows of one object and how the data template maps them ({@link PreviewObjectParams} →
+   * {@link PreviewObjectResult}): a ContentPreview for CSV/TSV/JSON/JSONL, a ParquetPreview (`format: 'parquet'`) for
+   * `.parquet` and `.parquet.gpg` objects — decrypted when `privateKey` is given, else naming the key it needs.
+   */
   previewObject: 'pipewright/previewObject',
 } as const;
 
@@ -141,13 +151,31 @@ export interface PreviewBucketParams extends S3ConnectOptions {
 export interface PreviewBucketResult {
   entries: import('./engine/import/preview').PreviewEntry[];
   totals: import('./engine/import/preview').PreviewTotals;
+  /** Which preview this is; absent (= stripe-import) from servers before export previews. */
+  pipelineKind?: 'stripe-import' | 'stripe-export';
+  /** stripe-export: the run directories, each with its verdict (complete / encrypted / incomplete), tables and files. */
+  runs?: import('./engine/delivery/runs').DeliveryRun[];
+  /** stripe-export: objects outside run directories (penny-test files, folder markers, others), each with why. */
+  objects?: import('./engine/delivery/runs').DeliveryObject[];
+  /** stripe-export: totals by run verdict, the latest complete run. */
+  deliveries?: import('./engine/delivery/runs').DeliveryTotals;
 }
 
 export interface PreviewObjectParams extends S3ConnectOptions {
   uri: string;
   key: string;
   rows?: number;
+  /** Parquet: only these columns (only their bytes are read). */
+  columns?: string[];
+  /**
+   * `.parquet.gpg`: the armored private key to decrypt with. Travels in the request only (the client keeps it in its
+   * secret storage); never logged. The plaintext is used only after its integrity check passed, then deleted.
+   */
+  privateKey?: string;
 }
+
+/** What `pipewright/previewObject` answers: tell them apart by `format` (`'parquet'` or a text format). */
+export type PreviewObjectResult = import('./engine/import/preview').ContentPreview | import('./engine/delivery/object').ParquetPreview;
 
 export interface DocumentInfoParams {
   uri: string;

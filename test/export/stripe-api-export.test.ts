@@ -204,6 +204,18 @@ test('--stripe-api-key takes a reference, never a key, and --stripe-api-base poi
   await assertDelivered(runDirOf(r.stdout)!, (t) => api.objects(t), ['charges']);
 });
 
+test('pipewright run exports from the Stripe API on its schedule, with the same key options as export', async () => {
+  const api = await double({ keys: [TEST_KEY], seed: { charges: 40, seed: 2 } });
+  const path = pipeline('scheduled', 'https://api.stripe.com', { tables: ['charges', 'customers'] });
+  const r = await cli(['run', path, '--max-runs', '1', '--stripe-api-key', '${env:ACME_STRIPE_KEY}', '--stripe-api-base', api.url], { ACME_STRIPE_KEY: TEST_KEY }).done;
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /run 1: done, \d+ rows in 2 tables/);
+  assert.ok(!r.stdout.includes(TEST_KEY.slice(8)), 'the key is not logged');
+  const runDir = /(scheduled\/snapshot\/[^/]+\/)_SUCCESS/.exec(r.stdout)?.[1];
+  assert.ok(runDir, r.stdout);
+  await assertDelivered(runDir, (t) => api.objects(t), ['charges', 'customers']);
+});
+
 test('a live key is refused before any request unless the pipeline says allowLiveKey; allowed, it reads live data', async () => {
   const api = await double({ keys: [TEST_KEY, LIVE_KEY], seed: { charges: 30, seed: 7 }, liveSeed: { charges: 120, seed: 8 } });
   const refused = await cli(['export', pipeline('live-refused', api.url)], { PIPEWRIGHT_SECRET_STRIPE_API_KEY: LIVE_KEY }).done;

@@ -57,6 +57,10 @@ export interface StartOptions {
   workDoneProgress?: boolean;
   /** Declare workspace edits with file creation; `workspace/applyEdit` requests are recorded in `appliedEdits` and accepted. */
   createFiles?: boolean;
+  /** The client's display language, sent as `initialize`'s `locale` (as VS Code's client does). */
+  locale?: string;
+  /** Extra environment variables for the server process (on top of this process's). */
+  env?: Record<string, string>;
 }
 
 export class LspClient {
@@ -128,7 +132,7 @@ export class LspClient {
   /** Spawn the server, initialize it with `workspace` as the one folder, and (by default) wait until it has scanned it. */
   static async start(options: StartOptions): Promise<LspClient> {
     assert.ok(existsSync(SERVER_JS), `${SERVER_JS} is missing: run \`npm run build\` first`);
-    const child = spawn(process.execPath, [SERVER_JS, '--stdio'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SERVER_JS, '--stdio'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: options.env ? { ...process.env, ...options.env } : undefined });
     const client = new LspClient(child, options.workspace);
     try {
       const rootUri = fileUri(options.workspace);
@@ -136,6 +140,7 @@ export class LspClient {
         client.connection.sendRequest(InitializeRequest.type, {
           processId: process.pid,
           clientInfo: { name: 'pipewright-tests' },
+          locale: options.locale,
           rootUri,
           workspaceFolders: [{ uri: rootUri, name: 'workspace' }],
           initializationOptions: options.initializationOptions,

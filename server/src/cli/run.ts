@@ -5,6 +5,7 @@
  * its uploads aborted, no _SUCCESS).
  */
 import { resolve } from 'node:path';
+import { SECRET_REFERENCE } from '../engine/schema';
 import { exportJob, jobError } from '../node/export/jobs';
 import { loadExportPipeline } from '../node/export/pipeline';
 
@@ -16,7 +17,8 @@ says otherwise), one log line per run. A run still going when the next one is du
 Options:
   --every DURATION      Override the interval: 3h, 30m, 45s
   --max-runs N          Stop after N runs (default: run until stopped)
-  --source DIR, --endpoint URL, --profile NAME, --region R   As for export
+  --source DIR, --stripe-api-key REF, --stripe-api-base URL   As for export
+  --endpoint URL, --profile NAME, --region R                   As for export
 `;
 
 export function parseDuration(text: string): number | undefined {
@@ -35,12 +37,17 @@ export async function runSchedule(args: string[], stdout: NodeJS.WritableStream,
       stdout.write(RUN_HELP);
       return 0;
     }
-    if (['--every', '--max-runs', '--source', '--endpoint', '--profile', '--region'].includes(a) && args[i + 1] !== undefined) o[a.slice(2)] = args[++i];
+    if (['--every', '--max-runs', '--source', '--stripe-api-key', '--stripe-api-base', '--endpoint', '--profile', '--region'].includes(a) && args[i + 1] !== undefined) o[a.slice(2)] = args[++i];
     else if (!a.startsWith('-') && !file) file = a;
     else {
       stderr.write(`pipewright run: unexpected ${a}. Run "pipewright run --help".\n`);
       return 2;
     }
+  }
+  // The value is not echoed: it may be the key itself.
+  if (o['stripe-api-key'] !== undefined && !SECRET_REFERENCE.test(o['stripe-api-key'])) {
+    stderr.write('pipewright run: --stripe-api-key takes a reference such as ${secret:stripe-api-key} or ${env:STRIPE_API_KEY}, not a key.\n');
+    return 2;
   }
   if (!file) {
     stderr.write('pipewright run: name the stripe-export pipeline.\n');
@@ -80,7 +87,7 @@ export async function runSchedule(args: string[], stdout: NodeJS.WritableStream,
     started++;
     const n = started;
     log(`run ${n}: started`);
-    running = exportJob(p, { ...connect, sourceDir: o.source ? resolve(cwd, o.source) : undefined, token: stop })
+    running = exportJob(p, { ...connect, sourceDir: o.source ? resolve(cwd, o.source) : undefined, stripeApiKey: o['stripe-api-key'], stripeApiBase: o['stripe-api-base'], token: stop })
       .then((r) => void log(r.success ? `run ${n}: done, ${r.tables.reduce((s, t) => s + t.rows, 0)} rows in ${r.tables.length} tables, ${r.success}` : `run ${n}: stopped, no _SUCCESS`))
       .catch((e: unknown) => {
         failures++;

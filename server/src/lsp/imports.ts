@@ -5,11 +5,13 @@
  */
 import { ResponseError, ErrorCodes, LSPErrorCodes, ProgressType, WorkDoneProgress, type CancellationToken, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import type { Project } from '../engine';
-import { previewBucket, previewObject, type ContentPreview, type PreviewEntry } from '../engine/import/preview';
+import { parquetKind, previewParquetObject } from '../engine/delivery/object';
+import { previewBucket, previewObject, type PreviewEntry } from '../engine/import/preview';
 import { runImport, stateIdOf, type ImportReport } from '../engine/import/run';
 import { parseShard, type Shard } from '../engine/import/select';
 import type { ImportPipeline } from '../node/import/pipeline';
-import { Requests, type ImportRunOptions, type PreviewBucketParams, type PreviewBucketResult, type PreviewObjectParams } from '../protocol';
+import { Requests, type ImportRunOptions, type PreviewBucketParams, type PreviewBucketResult, type PreviewObjectParams, type PreviewObjectResult } from '../protocol';
+import { deliveryRequests, isExportPipeline } from './deliveries';
 import { uriToPath } from './uri';
 
 /**
@@ -63,11 +65,21 @@ export function registerImportRequests(connection: Connection, project: Project,
     return new Date(t);
   };
 
+  const deliveries = deliveryRequests(connection, project);
+
   // A custom request gets (params, token) only: the partial-result and work-done tokens it carries are honoured here.
   connection.onRequest(Requests.previewBucket, async (params: PreviewBucketParams, token: CancellationToken): Promise<PreviewBucketResult> => {
     const partialToken = params?.partialResultToken;
     const partial = partialToken !== undefined ? { report: (v: PreviewBucketResult) => void connection.sendProgress(new ProgressType<PreviewBucketResult>(), partialToken, v) } : undefined;
     const workDone = params?.workDoneToken !== undefined ? clientWorkDone(connection, params.workDoneToken) : undefined;
+    if (isExportPipeline(project, params?.uri)) {
+      const progress = await startProgress('Pipewright: listing the deliveries', workDone);
+      try {
+        return await deliveries.previewBucket(params, token, progress);
+      } finally {
+        progress.done();
+      }
+    }
     const p = await pipelineOf(params?.uri, 'previewBucket');
     const { s3For, explainAwsError, errorContext, readSyncState } = await node();
     const shard = shardOf(params.shard);
@@ -94,14 +106,22 @@ export function registerImportRequests(connection: Connection, project: Project,
     }
   });
 
-  connection.onRequest(Requests.previewObject, async (params: PreviewObjectParams, token: CancellationToken): Promise<ContentPreview> => {
+  connection.onRequest(Requests.previewObject, async (params: PreviewObjectParams, token: CancellationToken): Promise<PreviewObjectResult> => {
+    if (typeof params?.key !== 'string' || !params.key) throw new ResponseError(ErrorCodes.InvalidParams, 'previewObject needs the key of an object.');
+    if (isExportPipeline(project, params.uri)) return deliveries.previewObject(params, token);
     const p = await pipelineOf(params?.uri, 'previewObject');
     const { s3For, explainAwsError, errorContext } = await node();
-    if (typeof params.key !== 'string' || !params.key) throw new ResponseError(ErrorCodes.InvalidParams, 'previewObject needs the key of an object.');
     const abort = new AbortController();
     const stop = token.onCancellationRequested(() => abort.abort());
     try {
-      return await previewObject(s3For(p, params), p.bucket, params.key, p.template, { maxRows: params.rows, signal: abort.signal });
+      const s3 = s3For(p, params);
+      if (parquetKind(params.key)) {
+        // Not a format the connector imports, but worth reading: the same Parquet preview as for exports.
+        const { fileDecryptor } = await import('../node/export/preview');
+        const decrypt = params.privateKey ? fileDecryptor(s3, p.bucket, params.privateKey) : undefined;
+        return await previewParquetObject(s3, p.bucket, params.key, { maxRows: params.rows, columns: params.columns, decrypt, signal: abort.signal });
+      }
+      return await previewObject(s3, p.bucket, params.key, p.template, { maxRows: params.rows, signal: abort.signal });
     } catch (e) {
       if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'The object preview was cancelled.');
       throw new ResponseError(ErrorCodes.InternalError, explainAwsError(e, errorContext(p, params, 's3:GetObject', params.key)));

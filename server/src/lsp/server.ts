@@ -14,6 +14,7 @@ import {
 import { Commands, Notifications, Requests, type DocumentInfoParams, type DocumentInfoResult, type GeneratedPolicies, type LintSummary, type RoleCheckOptions, type RoleCheckReport, type StatusParams } from '../protocol';
 import { generatedFiles } from '../engine/iam/files';
 import { findConfigFiles, nodeFileAccess } from '../node/files';
+import { localeFromNlsConfig, useLocale } from '../node/l10n';
 import { pathToUri, uriToPath } from './uri';
 import { range, toCompletionItem, toDiagnostic, toDocumentSymbol, toTextEdit } from './convert';
 import { registerImportRequests, type JobProgress } from './imports';
@@ -85,6 +86,9 @@ export function startServer(connection: Connection): void {
   const sendStatus = (state: StatusParams['state']) => void connection.sendNotification(Notifications.status, { state, documents: project.knownPaths().length } satisfies StatusParams);
 
   connection.onInitialize((params): InitializeResult => {
+    // Messages in the editor's language: LSP's `locale` (VS Code's client sends its display language),
+    // else VS Code's VSCODE_NLS_CONFIG when it started us without saying; English otherwise.
+    useLocale(params.locale ?? localeFromNlsConfig(process.env));
     roots = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
     workDoneSupported = params.capabilities.window?.workDoneProgress === true;
     const edits = params.capabilities.workspace?.workspaceEdit;
