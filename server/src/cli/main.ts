@@ -2,6 +2,8 @@
  * `pipewright` — the command-line face of the engine. Each command is one module under cli/, loaded only when it
  * runs: `pipewright lint` must not pay for the AWS SDK, SQLite or openpgp that `import` and `export` need.
  */
+import { applyLocale, takeLocaleOption } from './locale';
+
 type Run = (args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, cwd: string) => Promise<number>;
 interface Command {
   load(): Promise<{ run: Run; help: string }>;
@@ -45,6 +47,7 @@ Commands:
 Options:
   -h, --help       Show help (also: pipewright <command> --help)
   -v, --version    Show the version
+  --locale <lang>  Language of the diagnostics: en, fr or de (default: LC_ALL / LC_MESSAGES / LANG, else English)
 `;
 
 // The pinned AWS SDK (3.1169.0, see package.json) warns on every run that its *later* versions need Node 22:
@@ -52,7 +55,13 @@ Options:
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const options = takeLocaleOption(argv);
+  if (options.error) {
+    process.stderr.write(`${options.error}\n`);
+    return 2;
+  }
+  applyLocale(options.locale);
+  const [command, ...rest] = options.args;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
     const c = command === 'help' && rest[0] ? COMMANDS[rest[0]] : undefined;
     process.stdout.write(c ? (await c.load()).help : HELP);
