@@ -39,3 +39,6 @@ if ! command -v moto_server >/dev/null 2>&1; then
   fi
   command -v moto_server >/dev/null 2>&1 || { echo "test/setup.sh: moto_server is still not on PATH" >&2; exit 1; }
 fi
+
+# The real VS Code the extension tests run in (code-server + Debian's Chromium): test/vscode/install.sh.
+bash "$(dirname "$0")/vscode/install.sh"

@@ -37,7 +37,19 @@ export const Commands = {
    * The private key travels in the request only (the client keeps it in its secret storage); it is never logged.
    */
   pennyVerify: 'pipewright.pennyVerify',
+  /**
+   * Make the PGP key pair Stripe's guide prescribes (RSA 4096, user id = the account, no passphrase, no expiry);
+   * args: [acct_… or org_…]; returns a {@link GeneratedPgpKey}. The client writes the public key and keeps the private
+   * key in its secret storage; the server writes nothing.
+   */
+  generatePgpKey: 'pipewright.generatePgpKey',
 } as const;
+
+export interface GeneratedPgpKey {
+  publicArmored: string;
+  privateArmored: string;
+  fingerprint: string;
+}
 
 export interface ExportRunOptions extends S3ConnectOptions {
   /** A folder of <table>.jsonl files, instead of the pipeline's source. */
@@ -67,6 +79,31 @@ export interface S3ConnectOptions {
   endpoint?: string;
   profile?: string;
   region?: string;
+  /**
+   * Secret values by name (`stripe-api-key` for `${secret:stripe-api-key}`, `pgp-private-key:acct_…`), sent only
+   * with the command that asked for them (see {@link MissingSecret}); never logged, never written.
+   */
+  secrets?: Record<string, string>;
+}
+
+/**
+ * The `data` of a command's error when it needs a secret the request did not carry: the client takes it from its
+ * secret storage (or asks the user, who may keep it there) and runs the command again with `secrets[secret]` set.
+ */
+export interface MissingSecret {
+  missingSecret: {
+    /** The name under `secrets` (`stripe-api-key`, `pgp-private-key:acct_…`). */
+    secret: string;
+    /** `text`: a password box; `pgp-private-key`: an armored private key file. */
+    kind: 'text' | 'pgp-private-key';
+    /** What the value is for, in the user's words ("Stripe API key for the export of …"). */
+    prompt: string;
+  };
+}
+
+export function isMissingSecret(data: unknown): data is MissingSecret {
+  const m = (data as MissingSecret | undefined)?.missingSecret;
+  return typeof m?.secret === 'string' && (m.kind === 'text' || m.kind === 'pgp-private-key') && typeof m.prompt === 'string';
 }
 
 export interface ImportRunOptions extends S3ConnectOptions {
@@ -134,7 +171,20 @@ export const Requests = {
    * `.parquet` and `.parquet.gpg` objects — decrypted when `privateKey` is given, else naming the key it needs.
    */
   previewObject: 'pipewright/previewObject',
+  /** A pipeline's name, kind, bucket, prefix and problem counts ({@link DocumentInfoParams} → {@link PipelineInfo}). */
+  pipelineInfo: 'pipewright/pipelineInfo',
+  /** One page of a pipeline's bucket, one folder level ({@link ListBucketParams} → {@link ListBucketResult}), for the bucket explorer. */
+  listBucket: 'pipewright/listBucket',
+  /** Download one object of a pipeline's bucket to a file ({@link DownloadObjectParams} → bytes written). */
+  downloadObject: 'pipewright/downloadObject',
 } as const;
+
+export interface DownloadObjectParams extends S3ConnectOptions {
+  uri: string;
+  key: string;
+  /** Absolute path of the file to write (replaced only once the whole object has arrived). */
+  to: string;
+}
 
 export interface PreviewBucketParams extends S3ConnectOptions {
   /** The pipeline file. */
@@ -176,6 +226,47 @@ export interface PreviewObjectParams extends S3ConnectOptions {
 
 /** What `pipewright/previewObject` answers: tell them apart by `format` (`'parquet'` or a text format). */
 export type PreviewObjectResult = import('./engine/import/preview').ContentPreview | import('./engine/delivery/object').ParquetPreview;
+
+/** A pipeline as the Pipelines view shows it ({@link Requests.pipelineInfo}). */
+export interface PipelineInfo {
+  uri: string;
+  name: string;
+  /** `stripe-export`, `stripe-import`, `aep-stripe-flow`, `braze-currents`, `braze-export` (undefined: not a pipeline yet). */
+  kind?: string;
+  bucket?: string;
+  region?: string;
+  /** Where in the bucket the integration reads or writes (folder, prefix, folder path); '' for the whole bucket. */
+  prefix?: string;
+  errors: number;
+  warnings: number;
+}
+
+export interface ListBucketParams extends S3ConnectOptions {
+  /** The pipeline whose bucket is listed. */
+  uri: string;
+  /** The "folder" to list (default: the pipeline's own prefix). */
+  prefix?: string;
+  continuationToken?: string;
+  /** Only objects and folders whose name (after the prefix) contains this text, case-insensitive. */
+  filter?: string;
+}
+
+export interface BucketObject {
+  key: string;
+  size: number;
+  lastModified: string;
+  /** For stripe-import pipelines: the next import's verdict. */
+  verdict?: { kind: string; imports: boolean; reason: string };
+}
+
+/** One page of the bucket: the folders (common prefixes) and objects directly under `prefix`. */
+export interface ListBucketResult {
+  bucket: string;
+  prefix: string;
+  folders: string[];
+  objects: BucketObject[];
+  nextToken?: string;
+}
 
 export interface DocumentInfoParams {
   uri: string;

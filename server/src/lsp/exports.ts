@@ -5,7 +5,7 @@
 import { ResponseError, ErrorCodes, type CancellationToken } from 'vscode-languageserver/node';
 import type { Project } from '../engine';
 import type { ExportReport } from '../engine/export/run';
-import type { ExportRunOptions, PennySent, PennyVerified, PennyVerifyOptions, S3ConnectOptions } from '../protocol';
+import type { ExportRunOptions, GeneratedPgpKey, MissingSecret, PennySent, PennyVerified, PennyVerifyOptions, S3ConnectOptions } from '../protocol';
 import type { JobProgress } from './imports';
 import { uriToPath } from './uri';
 
@@ -47,6 +47,15 @@ export function exportCommands(project: Project, startProgress: (title: string) 
         progress.done();
       }
     },
+    async generatePgpKey(account: unknown): Promise<GeneratedPgpKey> {
+      if (typeof account !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'generatePgpKey takes the Stripe account id (acct_…) or organisation id (org_…).');
+      const { generateStripeKeyPair } = await import('../node/pgp/keys');
+      try {
+        return await generateStripeKeyPair(account);
+      } catch (e) {
+        throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
+      }
+    },
     async pennySend(uri: unknown, options: unknown): Promise<PennySent> {
       const { m, p } = await pipelineOf(uri, 'pennySend');
       try {
@@ -59,10 +68,15 @@ export function exportCommands(project: Project, startProgress: (title: string) 
       const { m, p } = await pipelineOf(uri, 'pennyVerify');
       const o = (options ?? {}) as PennyVerifyOptions;
       try {
-        const r = await m.pennyVerify(p, { ...connect(o), privateArmored: o.privateKey });
+        const secret = `pgp-private-key:${p.account}`;
+        const r = await m.pennyVerify(p, { ...connect(o), privateArmored: o.privateKey ?? o.secrets?.[secret] });
         return { key: r.key, account: r.account, code: r.code, created: r.created, text: r.text };
       } catch (e) {
-        throw new ResponseError(ErrorCodes.InvalidRequest, e instanceof m.NeedsPrivateKey ? e.message : m.jobError(e, p, connect(o), 's3:ListBucket'));
+        if (e instanceof m.NeedsPrivateKey) {
+          const data: MissingSecret = { missingSecret: { secret: `pgp-private-key:${p.account}`, kind: 'pgp-private-key', prompt: `Private PGP key of ${p.account}, to decrypt the penny-test file of ${p.name}` } };
+          throw new ResponseError(ErrorCodes.InvalidRequest, e.message, data);
+        }
+        throw new ResponseError(ErrorCodes.InvalidRequest, m.jobError(e, p, connect(o), 's3:ListBucket'));
       }
     },
   };

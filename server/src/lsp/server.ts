@@ -17,6 +17,7 @@ import { findConfigFiles, nodeFileAccess } from '../node/files';
 import { localeFromNlsConfig, useLocale } from '../node/l10n';
 import { pathToUri, uriToPath } from './uri';
 import { range, toCompletionItem, toDiagnostic, toDocumentSymbol, toTextEdit } from './convert';
+import { registerExplorerRequests } from './explorer';
 import { registerImportRequests, type JobProgress } from './imports';
 import { exportCommands } from './exports';
 
@@ -230,6 +231,7 @@ export function startServer(connection: Connection): void {
   });
 
   const importJobs = registerImportRequests(connection, project, startJobProgress);
+  registerExplorerRequests(connection, project, (uri) => parsed(uri) ?? project.get(uriToPath(uri)));
   const exportJobs = exportCommands(project, (title) => startJobProgress(title));
 
   // PGP keys are inspected in the background (openpgp, loaded on first use); pipelines naming the key are then
@@ -269,6 +271,8 @@ export function startServer(connection: Connection): void {
         return exportJobs.pennySend(p.arguments?.[0], p.arguments?.[1]);
       case Commands.pennyVerify:
         return exportJobs.pennyVerify(p.arguments?.[0], p.arguments?.[1]);
+      case Commands.generatePgpKey:
+        return exportJobs.generatePgpKey(p.arguments?.[0]);
       default:
         throw new ResponseError(ErrorCodes.MethodNotFound, `Unknown command ${p.command}`);
     }

@@ -17,6 +17,8 @@ export interface ListPage {
   objects: S3Object[];
   /** Continuation token for the next page; undefined on the last page. */
   nextToken?: string;
+  /** With a delimiter: the common prefixes ("folders") on this page, each ending with the delimiter. */
+  folders?: string[];
 }
 
 export interface ReadOptions {
@@ -35,7 +37,7 @@ export interface ReadOptions {
 /** S3, as the preview and the import use it. */
 export interface S3Access {
   /** One ListObjectsV2 page (up to 1,000 keys, in S3's key order) of `bucket` under `prefix`. */
-  listPage(bucket: string, prefix: string, continuationToken: string | undefined, signal?: AbortSignal): Promise<ListPage>;
+  listPage(bucket: string, prefix: string, continuationToken: string | undefined, signal?: AbortSignal, delimiter?: string): Promise<ListPage>;
   /**
    * The object's bytes from `start`. A body that breaks mid-stream is resumed from the last byte received with a
    * Range request (and If-Match on the ETag), so the caller sees one unbroken stream or an error.

@@ -216,7 +216,7 @@ export function s3Access(client: S3Client, options: S3AccessOptions = {}): NodeS
     },
   };
 
-  async function listPage(bucket: string, prefix: string, continuationToken: string | undefined, signal?: AbortSignal): Promise<ListPage> {
+  async function listPage(bucket: string, prefix: string, continuationToken: string | undefined, signal?: AbortSignal, delimiter?: string): Promise<ListPage> {
     throwIfAborted(signal);
     let out;
     try {
@@ -225,6 +225,7 @@ export function s3Access(client: S3Client, options: S3AccessOptions = {}): NodeS
           Bucket: bucket,
           ...(prefix ? { Prefix: prefix } : {}),
           ...(continuationToken ? { ContinuationToken: continuationToken } : {}),
+          ...(delimiter ? { Delimiter: delimiter } : {}),
           MaxKeys: LIST_PAGE_SIZE,
         }),
         { abortSignal: signal },
@@ -243,12 +244,13 @@ export function s3Access(client: S3Client, options: S3AccessOptions = {}): NodeS
         etag: stripQuotes(o.ETag),
       });
     }
-    if (!out.IsTruncated) return { objects };
+    const folders = delimiter ? (out.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [p.Prefix] : [])) : undefined;
+    if (!out.IsTruncated) return { objects, ...(folders ? { folders } : {}) };
     const next = out.NextContinuationToken;
     if (!next || next === continuationToken) {
       throw new Error(`the listing of s3://${bucket}/${prefix} says it is truncated but gives no new continuation token`);
     }
-    return { objects, nextToken: next };
+    return { objects, nextToken: next, ...(folders ? { folders } : {}) };
   }
 
   async function* read(bucket: string, key: string, readOptions: ReadOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {

@@ -1,0 +1,105 @@
+/**
+ * The commands a user runs from the palette, the editor title and the Pipelines view, end to end against moto's
+ * S3: the bucket preview, the import, the export with PGP, the penny test sent and verified with the private key
+ * from VS Code's secret storage, and the Pipelines view listing buckets page by page.
+ */
+import * as assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { ExportReport, ImportReport, PennySent, PennyVerified } from '../../../server/src/protocol';
+import type { BucketPreview } from '../../../client/src/commands/bucket';
+import type { PipewrightApi } from '../../../client/src/extension';
+import { test } from './runner';
+import { ENDPOINT, PRIVATE_KEY_FILE, WORKSPACE, wsUri } from './fixture';
+
+const IMPORT = wsUri('examples/stripe-import/stripe-import.pipeline.json');
+const EXPORT = wsUri('deliveries/delivery.pipeline.json');
+const ACCOUNT = 'acct_1Nv0FGQ9RKHgCVdK';
+
+function s3(): S3Client {
+  return new S3Client({ region: 'us-east-1', endpoint: ENDPOINT, forcePathStyle: true, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+}
+
+async function api(): Promise<PipewrightApi> {
+  const ext = vscode.extensions.getExtension<PipewrightApi>('pipewright.pipewright')!;
+  return ext.isActive ? ext.exports : ext.activate();
+}
+
+test('Preview Bucket lists the import folder with a verdict and a reason per object', async () => {
+  const p = await vscode.commands.executeCommand<BucketPreview>('pipewright.ui.previewBucket', IMPORT);
+  assert.ok(p, 'the preview failed (see the Pipewright output)');
+  const text = p.document.getText();
+  assert.ok(p.result.totals.listed >= 4, text);
+  assert.ok(p.result.totals.toImport.objects >= 1, text);
+  // Every object of the folder has its own line, with its verdict and reason.
+  for (const key of ['imports/products/products-2026-11-01.csv', 'imports/products/products-2026-11-15.jsonl']) assert.match(text, new RegExp(`✓ import\\s+\\d+\\s+\\S+\\s+${key.replace(/[.]/g, '\\.')} — `));
+  assert.match(text, /· unsupported-format .* imports\/products\/README\.txt — not a CSV, TSV, JSON or JSONL file/);
+  assert.match(text, /objects listed; will import \d+\./);
+});
+
+test('Import Now imports the folder into SQLite and a second run takes nothing twice', async () => {
+  const first = await vscode.commands.executeCommand<ImportReport>('pipewright.ui.importNow', IMPORT);
+  assert.ok(first, 'the import failed (see the Pipewright output)');
+  assert.ok(first.records > 0);
+  assert.ok(existsSync(join(WORKSPACE, 'examples/stripe-import/out/import.db')));
+  const second = await vscode.commands.executeCommand<ImportReport>('pipewright.ui.importNow', IMPORT);
+  assert.equal(second?.records, 0);
+});
+
+test('Export Now writes every table as .parquet.gpg under one run directory, _SUCCESS last, no upload left open', async () => {
+  const r = await vscode.commands.executeCommand<ExportReport>('pipewright.ui.exportNow', EXPORT);
+  assert.ok(r?.success, 'the export did not finish (see the Pipewright output)');
+  assert.equal(r.tables.length, 6);
+  const client = s3();
+  try {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: 'pw-vscode-export', Prefix: r.runDir }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key!);
+    for (const t of ['charges', 'customers', 'refunds', 'balance_transactions', 'subscriptions', 'prices']) {
+      assert.ok(keys.some((k) => k.startsWith(`${r.runDir}${r.runDir.endsWith('/') ? '' : '/'}${t}/`) && k.endsWith('.parquet.gpg')), `${t} missing in ${keys.join(', ')}`);
+    }
+    assert.ok(keys.includes(r.success!), `${r.success} missing`);
+    const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: 'pw-vscode-export' }));
+    assert.deepEqual(uploads.Uploads ?? [], []);
+  } finally {
+    client.destroy();
+  }
+});
+
+test('the penny test: sent encrypted, then verified with the private key kept in secret storage, and saved for upload', async () => {
+  await vscode.commands.executeCommand('pipewright.ui.clearSecret', `pgp-private-key:${ACCOUNT}`);
+  const sent = await vscode.commands.executeCommand<PennySent>('pipewright.ui.pennySend', EXPORT);
+  assert.ok(sent?.encrypted, 'penny send failed or did not encrypt');
+  assert.match(sent.key, new RegExp(`^penny_test/${ACCOUNT}/`));
+  await vscode.commands.executeCommand('pipewright.ui.setSecret', `pgp-private-key:${ACCOUNT}`, readFileSync(PRIVATE_KEY_FILE, 'utf8'));
+  const saveTo = wsUri('deliveries/validation.csv');
+  const verified = await vscode.commands.executeCommand<PennyVerified>('pipewright.ui.pennyVerify', EXPORT, saveTo);
+  assert.ok(verified, 'penny verify failed (see the Pipewright output)');
+  assert.equal(verified.account, ACCOUNT);
+  assert.equal(verified.code, sent.code);
+  assert.equal(readFileSync(saveTo.fsPath, 'utf8'), verified.text);
+});
+
+test('the Pipelines view shows each pipeline with its kind, and its bucket folder by folder', async () => {
+  const { pipelines } = await api();
+  const roots = await pipelines.getChildren();
+  const items = roots.map((n) => pipelines.getTreeItem(n));
+  const byName = new Map(items.map((i) => [String(i.label), i]));
+  for (const [name, kind] of [['Acme product catalog from S3', 'stripe-import'], ['Acme deliveries (local)', 'stripe-export']] as const) {
+    const item = byName.get(name);
+    assert.ok(item, `${name} missing from ${[...byName.keys()].join(', ')}`);
+    assert.match(String(item.description), new RegExp(kind));
+  }
+  // The last runs show on their pipelines.
+  assert.match(String(byName.get('Acme deliveries (local)')!.description), /✓ penny verify/);
+  const importRoot = roots[items.findIndex((i) => i.label === 'Acme product catalog from S3')];
+  const children = await pipelines.getChildren(importRoot);
+  const labels = children.map((c) => String(pipelines.getTreeItem(c).label));
+  assert.ok(labels.includes('products-2026-11-01.csv'), labels.join(', '));
+  const csv = children.find((c) => pipelines.getTreeItem(c).label === 'products-2026-11-01.csv')!;
+  assert.equal(await vscode.commands.executeCommand('pipewright.ui.copyS3Uri', csv), 's3://acme-product-catalog-imports/imports/products/products-2026-11-01.csv');
+  const to = wsUri('downloaded.csv');
+  await vscode.commands.executeCommand('pipewright.ui.downloadObject', csv, to);
+  assert.equal(readFileSync(to.fsPath, 'utf8'), readFileSync(join(WORKSPACE, 'examples/stripe-import/local-s3/acme-product-catalog-imports/imports/products/products-2026-11-01.csv'), 'utf8'));
+});
