@@ -285,3 +285,20 @@ test('a run stopped while a multipart upload of a table is open aborts that uplo
   assert.ok(api.log.filter((e) => e.endpoint === 'GET /v1/charges').length < 40, 'paging stopped before the end of the table');
   assert.equal(api.counts()['GET /v1/customers'] ?? 0, 0, 'the next table was never read');
 });
+
+test('an object deleted between two pages is said as a table that changed while read, to run again', async () => {
+  const { stripeApiSource } = await import('../../server/src/node/export/stripe-api');
+  const api = await double({ keys: [TEST_KEY], seed: { charges: 1000, seed: 12 } });
+  const source = stripeApiSource({ apiKey: TEST_KEY, keyRef: '${secret:stripe-api-key}', where: 'p.pipeline.json:12', apiBase: api.url, tables: ['customers'] });
+  const read = source.read('customers')[Symbol.asyncIterator]();
+  let last: Record<string, unknown> | undefined;
+  for (let i = 0; i < 100; i++) last = (await read.next()).value;
+  // The cursor of the next page goes away, as when someone deletes a customer during the export.
+  const gone = await fetch(`${api.url}/v1/customers/${last!.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${TEST_KEY}` } });
+  assert.equal(gone.status, 200);
+  await assert.rejects(read.next(), (e: Error & { transient?: boolean }) => {
+    assert.match(e.message, /^customers changed while it was read \(No such customer: '.+'\); run the export again/);
+    assert.equal(e.transient, true);
+    return true;
+  });
+});

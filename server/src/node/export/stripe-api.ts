@@ -133,6 +133,8 @@ export function stripeApiSource(o: StripeApiSourceOptions): ExportSource {
         return new SourceError(`the Stripe API failed on ${call} (${err.statusCode ?? 'no status'}: ${detail}) after the SDK's retries; run the export again${request}`, true);
       case 'StripeInvalidRequestError':
         if (err.statusCode === 404 && err.code !== 'resource_missing') return new SourceError(`${base} has no ${call} (404): check that "apiBase" at ${o.where} points at the Stripe API${request}`);
+        // The cursor object was deleted between two pages: a new run reads the table as it is now.
+        if (err.code === 'resource_missing') return new SourceError(`${table} changed while it was read (${detail}); run the export again${request}`, true);
         return new SourceError(`the Stripe API refused ${call} (${err.statusCode ?? 400}${err.code ? ` ${err.code}` : ''}: ${detail})${request}`);
       default:
         return new SourceError(`reading ${table} from the Stripe API at ${base} failed: ${detail}`, true);
