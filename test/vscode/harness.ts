@@ -8,7 +8,7 @@
  * when the module's `run()` settles.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -71,7 +71,9 @@ export interface CodeServer {
 export async function startCodeServer(env: Record<string, string> = {}): Promise<CodeServer> {
   const port = await freePort();
   const home = mkdtempSync(join(tmpdir(), 'pw-code-server-'));
-  for (const d of ['user-data', 'extensions', 'xdg-data', 'xdg-config']) mkdirSync(join(home, d));
+  for (const d of ['user-data/User', 'extensions', 'xdg-data', 'xdg-config']) mkdirSync(join(home, d), { recursive: true });
+  // A first start without the welcome page and its walkthroughs, which would cover the editor in screenshots.
+  writeFileSync(join(home, 'user-data/User/settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.welcomePage.walkthroughs.openOnInstall': false, 'workbench.tips.enabled': false, 'telemetry.telemetryLevel': 'off', 'extensions.autoCheckUpdates': false, 'update.mode': 'none' }, null, 2));
   const child: ChildProcess = spawn(process.execPath, [
     CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
     '--user-data-dir', join(home, 'user-data'), '--extensions-dir', join(home, 'extensions'),

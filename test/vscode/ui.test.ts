@@ -1,0 +1,126 @@
+/**
+ * What a person sees: VS Code (code-server 1.100.3) opened on a folder of pipelines, Pipewright run from the
+ * Command Palette. The Pipelines view shows each pipeline and its bucket; "Preview Bucket" opens the listing with
+ * the verdicts; "Send Penny Test" then "Verify Penny Test" asks for the private key file, keeps it in secret storage
+ * when told to, and shows the validation code. Screenshots go to test-output/screenshots/ (the README's come from
+ * there).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { startMoto, type MotoServer } from '../helpers/moto';
+import { installed, launchChromium, ROOT, startCodeServer, workbenchUrl, type CodeServer, type Page } from './harness';
+import { ACCOUNT, makeWorkspace, type Workspace } from './workspace';
+
+const SHOTS = join(ROOT, 'test-output/screenshots');
+let moto: MotoServer;
+let server: CodeServer;
+let ws: Workspace;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+let page: Page;
+
+before(async () => {
+  assert.ok(installed(), 'code-server or Chromium is missing: run `bash test/vscode/install.sh` (test/setup.sh does)');
+  mkdirSync(SHOTS, { recursive: true });
+  moto = await startMoto();
+  ws = await makeWorkspace(moto.endpoint);
+  server = await startCodeServer();
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  await page.goto(workbenchUrl(server, ws.dir, { extensionDevelopmentPath: ROOT }));
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+  await moto?.stop();
+  if (ws) rmSync(join(ws.dir, '..'), { recursive: true, force: true });
+});
+
+/** Runs a command from the Command Palette by its title, as a user types it. */
+async function palette(title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row').getByText(title, { exact: false }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** Picks an entry of the quick pick that is open. */
+async function pick(text: string): Promise<void> {
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 20_000 });
+  await input.fill(text);
+  await page.locator('.quick-input-widget .monaco-list-row').getByText(text, { exact: false }).first().waitFor({ timeout: 10_000 });
+  await page.keyboard.press('Enter');
+}
+
+/** A UI test that leaves a screenshot of the window when it fails (test-output/screenshots/failed-*.png). */
+function uiTest(name: string, fn: () => Promise<void>): void {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      await page.screenshot({ path: join(SHOTS, `failed-${name.replace(/\W+/g, '-').slice(0, 60)}.png`) }).catch(() => undefined);
+      throw e;
+    }
+  });
+}
+
+async function notification(text: RegExp, timeout = 60_000): Promise<string> {
+  const toast = page.locator('.notifications-toasts .notification-toast').getByText(text).first();
+  await toast.waitFor({ timeout });
+  return (await toast.textContent()) ?? '';
+}
+
+uiTest('the Pipelines view lists the workspace pipelines with their kinds, and a bucket opens folder by folder', async () => {
+  // The folder tree makes room for the Pipelines view.
+  await page.locator('.pane-header.expanded').getByText(/^workspace$/i).first().click();
+  const header = page.locator('.pane-header').getByText(/^Pipelines$/i).first();
+  await header.waitFor({ timeout: 60_000 });
+  const expanded = await page.locator('.pane-header.expanded').getByText(/^Pipelines$/i).count();
+  if (!expanded) await header.click();
+  const row = page.locator('.monaco-list-row').getByText('Acme product catalog from S3', { exact: true }).first();
+  await row.waitFor({ timeout: 30_000 });
+  for (const name of ['Acme deliveries (local)', 'Acme Stripe data to S3']) await page.locator('.monaco-list-row').getByText(name, { exact: true }).first().waitFor({ timeout: 10_000 });
+  // A click opens the pipeline file; the arrow key unfolds its bucket.
+  await row.click();
+  await page.keyboard.press('ArrowRight');
+  await page.locator('.monaco-list-row').getByText('products-2026-11-01.csv').first().waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: join(SHOTS, 'pipelines-view.png') });
+});
+
+uiTest('Preview Bucket from the Command Palette shows every object with its verdict', async () => {
+  // The pipeline open in the editor (the previous test opened it from the view) is the one previewed.
+  await palette('Pipewright: Preview Bucket');
+  // Monaco draws spaces as no-break spaces.
+  await page.locator('.view-lines').getByText(/objects\slisted;\swill\simport/).first().waitFor({ timeout: 60_000 });
+  const text = (await page.locator('.view-lines').first().innerText()).replace(/\u00a0/g, ' ');
+  assert.match(text, /✓ import/);
+  assert.match(text, /unsupported-format/);
+  await page.screenshot({ path: join(SHOTS, 'bucket-preview.png') });
+});
+
+uiTest('Send Penny Test, then Verify Penny Test with the private key file, shows the validation code', async () => {
+  await palette('Pipewright: Send Penny Test');
+  await pick('delivery.pipeline.json');
+  const sent = await notification(/Validation code: \w+/);
+  const code = /Validation code: (\w+)/.exec(sent)![1];
+  await palette('Pipewright: Verify Penny Test');
+  await pick('delivery.pipeline.json');
+  // The server asks for the private key: VS Code's file dialog, then "keep it?".
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
+  await input.fill(ws.privateKeyFile);
+  await page.locator('.quick-input-widget').getByText('OK', { exact: true }).first().click();
+  const keep = page.locator('.notifications-toasts .notification-toast').getByText('Keep', { exact: true }).first();
+  await keep.waitFor({ timeout: 30_000 });
+  await keep.click();
+  const verified = await notification(new RegExp(`Penny test for ${ACCOUNT} found .*Validation code: ${code}`));
+  assert.match(verified, new RegExp(code));
+  await page.waitForTimeout(800); // the toast fades in
+  await page.screenshot({ path: join(SHOTS, 'penny-verify.png') });
+});
