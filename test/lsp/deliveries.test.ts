@@ -111,6 +111,9 @@ test('previewObject of a .parquet.gpg: the key id without the private key; the r
   const open = await client.connection.sendRequest<PreviewObjectResult>(Requests.previewObject, { uri, key, endpoint: moto.endpoint, privateKey: privateArmored, rows: 5 });
   assert.deepEqual(open, json(await previewDeliveryObject(pgp, { key, endpoint: moto.endpoint, privateArmored, maxRows: 5 })));
   assert.ok(open.format === 'parquet' && open.rows.length === 5 && open.encryption?.decrypted);
+  // The same key as the secret the client keeps for the account.
+  const viaSecret = await client.connection.sendRequest<PreviewObjectResult>(Requests.previewObject, { uri, key, endpoint: moto.endpoint, secrets: { [`pgp-private-key:${ACCOUNT}`]: privateArmored }, rows: 5 });
+  assert.deepEqual(viaSecret, open);
 
   const body = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToByteArray());
   body[body.length - 30] ^= 0x80;

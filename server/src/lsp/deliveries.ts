@@ -74,7 +74,9 @@ export function deliveryRequests(connection: Connection, project: Project) {
       const abort = new AbortController();
       const stop = token.onCancellationRequested(() => abort.abort());
       try {
-        return await m.previewDeliveryObject(p, { ...connect(params), key: params.key, privateArmored: params.privateKey || undefined, maxRows: params.rows, columns: params.columns, signal: abort.signal });
+        // The key comes as `privateKey`, or as the secret the client keeps for the account (as for the penny test).
+        const privateArmored = params.privateKey || params.secrets?.[`pgp-private-key:${p.account}`] || undefined;
+        return await m.previewDeliveryObject(p, { ...connect(params), key: params.key, privateArmored, maxRows: params.rows, columns: params.columns, signal: abort.signal });
       } catch (e) {
         if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'The object preview was cancelled.');
         const name = (e as Error)?.name;
