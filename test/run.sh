@@ -6,5 +6,5 @@ bash test/setup.sh
 [ -d node_modules ] || npm ci
 npm run --silent build
 npx --no-install tsc -p . --noEmit
-mapfile -t files < <(find test -name '*.test.ts' | sort)
+mapfile -t files < <(find test -name node_modules -prune -o -name '*.test.ts' -print | sort)
 exec node --import tsx --test --test-reporter=spec --test-concurrency=2 "${files[@]}"

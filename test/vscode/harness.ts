@@ -55,6 +55,8 @@ export function installed(): boolean {
 }
 
 export interface CodeServer {
+  /** Its user data (settings, state, logs), extensions and XDG folders; removed by stop(). */
+  home: string;
   /** `127.0.0.1:<port>` */
   host: string;
   url: string;
@@ -68,7 +70,7 @@ export interface CodeServer {
  * workspace trust. It runs in its own process group, so stop() also ends the extension hosts it forked.
  * `env` reaches the extension host (and so the language server).
  */
-export async function startCodeServer(env: Record<string, string> = {}): Promise<CodeServer> {
+export async function startCodeServer(env: Record<string, string> = {}, options: { verbose?: boolean } = {}): Promise<CodeServer> {
   const port = await freePort();
   const home = mkdtempSync(join(tmpdir(), 'pw-code-server-'));
   for (const d of ['user-data/User', 'extensions', 'xdg-data', 'xdg-config']) mkdirSync(join(home, d), { recursive: true });
@@ -78,6 +80,7 @@ export async function startCodeServer(env: Record<string, string> = {}): Promise
     CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`,
     '--user-data-dir', join(home, 'user-data'), '--extensions-dir', join(home, 'extensions'),
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    ...(options.verbose ? ['--verbose'] : []),
   ], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -117,7 +120,7 @@ export async function startCodeServer(env: Record<string, string> = {}): Promise
     await stop();
     throw e;
   }
-  return { host: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}`, log: () => log, stop };
+  return { home, host: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}`, log: () => log, stop };
 }
 
 /** Debian's Chromium, headless, with the flags that keep it off the network it cannot reach. */

@@ -29,7 +29,7 @@ export async function makeWorkspace(endpoint: string): Promise<Workspace> {
   mkdirSync(join(dir, '.vscode'), { recursive: true });
   cpSync(join(ROOT, 'examples'), join(dir, 'examples'), { recursive: true });
   cpSync(join(ROOT, 'test/fixtures/mistakes'), join(dir, 'mistakes'), { recursive: true });
-  writeFileSync(join(dir, '.vscode/settings.json'), JSON.stringify({ 'pipewright.s3.endpoint': endpoint, 'pipewright.iam.endpoint': endpoint, 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false }, null, 2));
+  writeFileSync(join(dir, '.vscode/settings.json'), JSON.stringify({ 'pipewright.s3.endpoint': endpoint, 'pipewright.iam.endpoint': endpoint, 'pipewright.trace.server': 'verbose', 'workbench.startupEditor': 'none', 'security.workspace.trust.enabled': false }, null, 2));
 
   // A stripe-export pipeline that runs here: sample data from a folder, encrypted to a key the CLI makes.
   const run = join(dir, 'deliveries');

@@ -3,8 +3,8 @@
  * them, and fails `run()` when a test failed, so VS Code reports exit code 1 to the page.
  */
 import { runAll } from './runner';
-import './language.test';
-import './commands.test';
+import './language.suite';
+import './commands.suite';
 
 export async function run(): Promise<void> {
   const results = await runAll();
