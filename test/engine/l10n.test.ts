@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import { hiddenPlaceholders, placeholders, scanKeys } from '../helpers/l10n-keys';
 import { lint, lintOne, stripeExport, stripeWorkspace, STRIPE_POLICY } from '../helpers/engine';
 import { bundleCandidates, localeFromNlsConfig, localeFromPosixEnv, useLocale } from '../../server/src/node/l10n';
+import { inspectPublicKey } from '../../server/src/node/pgp/keys';
 
 const ROOT = resolve(__dirname, '../..');
 const LOCALES = ['fr', 'de'];
@@ -110,6 +111,20 @@ test('a composed IAM message (who, refused request, evaluator explanation, conse
         'Stripe kann die Region des Buckets nicht bestätigen, also wird die Verbindung abgelehnt.',
     );
     assert.equal(refused.finding.fixes?.[0]?.title, 's3:GetBucketLocation auf arn:aws:s3:::acme-stripe-data erlauben');
+  } finally {
+    useLocale(undefined);
+  }
+});
+
+test('the PGP key findings (shown on encryption.publicKey) follow the locale too', async () => {
+  useLocale('fr');
+  try {
+    const report = await inspectPublicKey('not a key at all');
+    assert.deepEqual(report.findings.map((f) => [f.code, f.message]), [[
+      'pgp-parse',
+      'Ceci n’est pas une clé OpenPGP au format ASCII (armored)\u00a0: exportez la clé publique avec --armor (gpg --output acct_….key --armor --export <ID de clé>)\u00a0; ' +
+        'Stripe attend la forme texte qui commence par "-----BEGIN PGP PUBLIC KEY BLOCK-----".',
+    ]]);
   } finally {
     useLocale(undefined);
   }

@@ -9,6 +9,7 @@
  * encrypts, a v4 key gpg 2.2 reads); `inspectPublicKey` checks a key file against the same list.
  */
 import { config, enums, generateKey, readKeys, type Key, type PrivateKey, type Subkey } from 'openpgp';
+import * as l10n from '../../engine/l10n';
 
 /** A Stripe account (acct_…) or organisation (org_…) id: what the key's real name must be. */
 export const STRIPE_KEY_OWNER = /^(acct|org)_[A-Za-z0-9]+$/;
@@ -127,27 +128,27 @@ export async function inspectPublicKey(armoredText: string, options: InspectOpti
   if (isPrivate) {
     error(
       'pgp-private-key',
-      'This is a PRIVATE key block: Stripe needs only the public key (gpg --output acct_….key --armor --export <key id>). Whoever has this file can decrypt every delivery: if it was ever committed, uploaded or shared, rotate it — make a new key pair, give Stripe the new public key, and delete this one.',
+      l10n.t('This is a PRIVATE key block: Stripe needs only the public key (gpg --output acct_….key --armor --export <key id>). Whoever has this file can decrypt every delivery: if it was ever committed, uploaded or shared, rotate it — make a new key pair, give Stripe the new public key, and delete this one.'),
     );
   }
   const block = ANY_BLOCK.exec(armoredText);
   if (!block) {
-    error('pgp-parse', 'This is not an armored OpenPGP key: export the public key with --armor (gpg --output acct_….key --armor --export <key id>); Stripe expects the text form that starts with "-----BEGIN PGP PUBLIC KEY BLOCK-----".');
+    error('pgp-parse', l10n.t('This is not an armored OpenPGP key: export the public key with --armor (gpg --output acct_….key --armor --export <key id>); Stripe expects the text form that starts with "-----BEGIN PGP PUBLIC KEY BLOCK-----".'));
     return { findings, facts: undefined };
   }
   if (block[1] !== 'PUBLIC KEY BLOCK' && block[1] !== 'PRIVATE KEY BLOCK') {
-    error('pgp-parse', `This file holds a PGP ${block[1].toLowerCase()}, not a public key: export the key with gpg --output acct_….key --armor --export <key id>.`);
+    error('pgp-parse', l10n.t('This file holds a PGP {0}, not a public key: export the key with gpg --output acct_….key --armor --export <key id>.', block[1].toLowerCase()));
     return { findings, facts: undefined };
   }
   let keys: Key[];
   try {
     keys = await readKeys({ armoredKeys: armoredText });
   } catch (e) {
-    error('pgp-parse', `This key cannot be read (${reasonOf(e)}): export it again with gpg --output acct_….key --armor --export <key id>, and do not edit the file.`);
+    error('pgp-parse', l10n.t('This key cannot be read ({0}): export it again with gpg --output acct_….key --armor --export <key id>, and do not edit the file.', reasonOf(e)));
     return { findings, facts: undefined };
   }
   if (keys.length !== 1) {
-    error('pgp-key-count', `This file holds ${keys.length} keys; Stripe expects exactly one: export only your key (gpg --output acct_….key --armor --export <key id>).`);
+    error('pgp-key-count', l10n.t('This file holds {0} keys; Stripe expects exactly one: export only your key (gpg --output acct_….key --armor --export <key id>).', keys.length));
   }
   // Only the public half is judged: the findings and facts of a private key block describe the key Stripe would get.
   const key = keys[0].toPublic();
@@ -182,40 +183,46 @@ export async function inspectPublicKey(armoredText: string, options: InspectOpti
   const generate = `pipewright pgp generate ${options.accountId ?? '<account id>'}`;
   // Kind and size: the guide's "RSA and RSA, 4096 bits", for the primary key and for the key Stripe encrypts to.
   if (!isRsa(info.algorithm)) {
-    error('pgp-key-type', `This key is ${facts.algorithm}; Stripe's guide asks for an RSA and RSA key of ${STRIPE_RSA_BITS} bits (gpg --full-generate-key, type 1). Make a new key that way (${generate}).`);
+    error('pgp-key-type', l10n.t('This key is {0}; Stripe\'s guide asks for an RSA and RSA key of {1} bits (gpg --full-generate-key, type 1). Make a new key that way ({2}).', facts.algorithm, STRIPE_RSA_BITS, generate));
   } else {
     const small = [
-      info.bits !== undefined && info.bits < STRIPE_RSA_BITS ? `its primary key has ${info.bits} bits` : '',
-      encInfo?.bits !== undefined && encryptionKey !== key && encInfo.bits < STRIPE_RSA_BITS ? `its encryption subkey has ${encInfo.bits} bits` : '',
+      info.bits !== undefined && info.bits < STRIPE_RSA_BITS ? l10n.t('its primary key has {0} bits', info.bits) : '',
+      encInfo?.bits !== undefined && encryptionKey !== key && encInfo.bits < STRIPE_RSA_BITS ? l10n.t('its encryption subkey has {0} bits', encInfo.bits) : '',
     ].filter(Boolean);
-    if (encryptionKey && encryptionKey !== key && encInfo && !isRsa(encInfo.algorithm)) small.push(`its encryption subkey is ${algorithmLabel(encInfo.algorithm, encInfo.curve)}`);
+    if (encryptionKey && encryptionKey !== key && encInfo && !isRsa(encInfo.algorithm)) small.push(l10n.t('its encryption subkey is {0}', algorithmLabel(encInfo.algorithm, encInfo.curve)));
     if (small.length) {
-      error('pgp-key-size', `This key falls short of Stripe's guide (RSA and RSA, ${STRIPE_RSA_BITS} bits): ${small.join(' and ')}. Make a new ${STRIPE_RSA_BITS}-bit key (${generate}).`);
+      error('pgp-key-size', l10n.t('This key falls short of Stripe\'s guide (RSA and RSA, {0} bits): {1}. Make a new {0}-bit key ({2}).', STRIPE_RSA_BITS, small.reduce((a, b) => l10n.t('{0} and {1}', a, b)), generate));
     }
   }
 
   // Validity now: revoked, expired, or an expiry set at all (the guide says "0: does not expire").
   const revoked = await key.isRevoked(undefined, undefined, now).catch(() => false);
-  if (revoked) error('pgp-revoked', 'This key has been revoked: Stripe cannot encrypt to it. Make a new key pair and give Stripe the new public key.');
+  if (revoked) error('pgp-revoked', l10n.t('This key has been revoked: Stripe cannot encrypt to it. Make a new key pair and give Stripe the new public key.'));
   let expired = false;
   // The subkey's own expiry only matters when it comes first: after the primary key's, the primary's is what bites.
   const subkeyFirst = subkeyExpires && (!expires || subkeyExpires.getTime() < expires.getTime()) ? subkeyExpires : null;
-  for (const [what, when] of [['This key', expires], ['Its encryption subkey', subkeyFirst]] as const) {
+  for (const [primary, when] of [[true, expires], [false, subkeyFirst]] as const) {
     if (!when) continue;
+    // gpg's command to remove the expiry: of the primary key, or (with "*") of its subkeys.
+    const unexpire = `gpg --quick-set-expire ${facts.fingerprint} 0${primary ? '' : ' "*"'}`;
     if (when.getTime() <= now.getTime()) {
       expired = true;
-      error('pgp-expired', `${what} expired on ${isoDate(when)}: Stripe cannot encrypt to an expired key. Remove the expiry (gpg --quick-set-expire ${facts.fingerprint} 0${what === 'This key' ? '' : ' "*"'}) and export the key again, or make a new key that does not expire.`);
+      error('pgp-expired', primary
+        ? l10n.t('This key expired on {0}: Stripe cannot encrypt to an expired key. Remove the expiry ({1}) and export the key again, or make a new key that does not expire.', isoDate(when), unexpire)
+        : l10n.t('Its encryption subkey expired on {0}: Stripe cannot encrypt to an expired key. Remove the expiry ({1}) and export the key again, or make a new key that does not expire.', isoDate(when), unexpire));
     } else {
-      warning('pgp-expiry', `${what} expires on ${isoDate(when)}; deliveries stop then. Stripe's guide asks for a key that does not expire: gpg --quick-set-expire ${facts.fingerprint} 0${what === 'This key' ? '' : ' "*"'}, then export it again.`);
+      warning('pgp-expiry', primary
+        ? l10n.t('This key expires on {0}; deliveries stop then. Stripe\'s guide asks for a key that does not expire: {1}, then export it again.', isoDate(when), unexpire)
+        : l10n.t('Its encryption subkey expires on {0}; deliveries stop then. Stripe\'s guide asks for a key that does not expire: {1}, then export it again.', isoDate(when), unexpire));
     }
   }
   if (!revoked && !expired) {
     let selfSignatureProblem = '';
     await key.verifyPrimaryKey(now).catch((e: unknown) => (selfSignatureProblem = reasonOf(e)));
     if (selfSignatureProblem) {
-      error('pgp-invalid', `This key's self-signature does not check out (${selfSignatureProblem}): the file was damaged or edited. Export it again (gpg --output acct_….key --armor --export <key id>); if that does not help, make a new key (${generate}).`);
+      error('pgp-invalid', l10n.t('This key\'s self-signature does not check out ({0}): the file was damaged or edited. Export it again (gpg --output acct_….key --armor --export <key id>); if that does not help, make a new key ({1}).', selfSignatureProblem, generate));
     } else if (!canEncrypt) {
-      error('pgp-no-encryption', `This key cannot encrypt (${encryptProblem}): Stripe needs a key with an encryption subkey, as "RSA and RSA" makes. Make a new key (${generate}).`);
+      error('pgp-no-encryption', l10n.t('This key cannot encrypt ({0}): Stripe needs a key with an encryption subkey, as "RSA and RSA" makes. Make a new key ({1}).', encryptProblem, generate));
     }
   }
 
@@ -224,13 +231,15 @@ export async function inspectPublicKey(armoredText: string, options: InspectOpti
   if (options.accountId) {
     const match = ids.find((u) => u.name === options.accountId);
     if (!match) {
-      const have = ids.length ? ids.map((u) => `"${u.userId}"`).join(', ') : 'none';
-      error('pgp-user-id', `This key's user id is ${have}, but the account is "${options.accountId}": Stripe's guide makes the key's real name the account id (${options.accountId}), with no email or comment. Make a key for ${options.accountId} (pipewright pgp generate ${options.accountId}).`);
+      const have = ids.length ? ids.map((u) => `"${u.userId}"`).join(', ') : l10n.t('none');
+      error('pgp-user-id', l10n.t('This key\'s user id is {0}, but the account is "{1}": Stripe\'s guide makes the key\'s real name the account id ({1}), with no email or comment. Make a key for {1} (pipewright pgp generate {1}).', have, options.accountId));
     } else if (match.email || match.comment) {
-      warning('pgp-user-id-extra', `This key's user id "${match.userId}" has ${match.email ? 'an email' : 'a comment'}; Stripe's guide leaves the email and comment empty, so that the user id is just "${options.accountId}".`);
+      warning('pgp-user-id-extra', match.email
+        ? l10n.t('This key\'s user id "{0}" has an email; Stripe\'s guide leaves the email and comment empty, so that the user id is just "{1}".', match.userId, options.accountId)
+        : l10n.t('This key\'s user id "{0}" has a comment; Stripe\'s guide leaves the email and comment empty, so that the user id is just "{1}".', match.userId, options.accountId));
     }
   } else if (!ids.some((u) => STRIPE_KEY_OWNER.test(u.name))) {
-    warning('pgp-user-id', `No user id of this key is a Stripe account id (${ids.map((u) => `"${u.userId}"`).join(', ') || 'it has none'}): Stripe's guide makes the key's real name your account id (acct_…), with no email or comment.`);
+    warning('pgp-user-id', l10n.t('No user id of this key is a Stripe account id ({0}): Stripe\'s guide makes the key\'s real name your account id (acct_…), with no email or comment.', ids.map((u) => `"${u.userId}"`).join(', ') || l10n.t('it has none')));
   }
   return { findings, facts };
 }
