@@ -33,6 +33,7 @@ export function exportCommands(project: Project, startProgress: (title: string) 
         return await m.exportJob(p, {
           ...connect(o),
           sourceDir: o.sourceDir,
+          secrets: o.secrets,
           token: cancel,
           progress: (x) => {
             if (Date.now() - last < 100) return;
@@ -41,6 +42,11 @@ export function exportCommands(project: Project, startProgress: (title: string) 
           },
         });
       } catch (e) {
+        if (e instanceof m.NotStartedError && e.missingSecret) {
+          // The client takes the key from its secret storage (or asks for it) and runs the export again with it.
+          const data: MissingSecret = { missingSecret: { secret: e.missingSecret, kind: 'text', prompt: `Stripe API key for the export of ${p.name}: a restricted key (rk_test_…) with read access to ${p.tables.join(', ')}` } };
+          throw new ResponseError(ErrorCodes.InvalidRequest, e.message, data);
+        }
         const tail = e instanceof m.NotStartedError ? ' Nothing was uploaded.' : ' The run was not completed: no _SUCCESS was written and its uploads were aborted.';
         throw new ResponseError(ErrorCodes.InternalError, `${m.jobError(e, p, connect(o), 's3:PutObject')}${tail}`);
       } finally {

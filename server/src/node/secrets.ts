@@ -10,6 +10,10 @@ import { SECRET_REFERENCE } from '../engine/schema';
 
 export class SecretError extends Error {
   override name = 'SecretError';
+  /** For a `${secret:name}` without a value: the name, which the editor can ask its secret storage (or the user) for. */
+  constructor(message: string, readonly secretName?: string) {
+    super(message);
+  }
 }
 
 /** `stripe-api-key` → `PIPEWRIGHT_SECRET_STRIPE_API_KEY`. */
@@ -26,17 +30,18 @@ export function secretVariable(ref: string): string {
 }
 
 /**
- * The value of a reference. `where` (file:line) starts the message of a missing secret; `known` holds secrets the
- * caller already has by reference (the editor's secret storage), tried before the environment.
+ * The value of a reference. `where` (file:line) starts the message of a missing secret; `known` holds the values of
+ * `${secret:name}` by name that the caller already has (the editor's secret storage), tried before the environment.
  */
 export function resolveSecret(ref: string, where: string, env: NodeJS.ProcessEnv = process.env, known?: Record<string, string>): string {
   if (!SECRET_REFERENCE.test(ref)) throw new SecretError(`${where}: the value is not a secret reference; write \${secret:name} or \${env:NAME} and keep the secret itself out of the file`);
-  const fromCaller = known?.[ref];
+  const name = ref.startsWith('${secret:') ? ref.slice('${secret:'.length, -1) : undefined;
+  const fromCaller = name ? known?.[name] : undefined;
   if (fromCaller?.trim()) return fromCaller.trim();
   const variable = secretVariable(ref);
   // A value pasted with its line break (echo "$KEY" > file; export KEY=$(cat file)) is the same key.
   const value = env[variable]?.trim();
   if (value) return value;
   const how = ref.startsWith('${secret:') ? `set the environment variable ${variable} (the CLI's home for ${ref}; the editor keeps it in its secret storage)` : `set the environment variable ${variable}`;
-  throw new SecretError(`${where}: ${ref} has no value: ${how}, then run again`);
+  throw new SecretError(`${where}: ${ref} has no value: ${how}, then run again`, name);
 }

@@ -45,7 +45,7 @@ export interface ExportJobOptions extends ConnectOptions {
   stripeApiKey?: string;
   /** Another base for the Stripe API than the pipeline's `source.apiBase` (a proxy, a local test server). */
   stripeApiBase?: string;
-  /** Secret values by reference, held by the caller (the editor's secret storage); the environment otherwise. */
+  /** Values of `${secret:name}` by name, held by the caller (the editor's secret storage); the environment otherwise. */
   secrets?: Record<string, string>;
   rowsPerFile?: number;
   token?: CancellationToken;
@@ -59,7 +59,7 @@ export async function exportJob(p: ExportPipeline, o: ExportJobOptions): Promise
   try {
     source = await exportSource(p, o);
   } catch (e) {
-    throw e instanceof SourceError || e instanceof SecretError ? new NotStartedError(e.message) : e;
+    throw e instanceof SourceError || e instanceof SecretError ? new NotStartedError(e.message, e instanceof SecretError ? e.secretName : undefined) : e;
   }
   const client = exportClient(p, o);
   try {

@@ -20,7 +20,12 @@ export class SourceError extends Error {
 }
 
 /** A source problem found before the run began (no table, no key, a live key without leave): nothing was uploaded. */
-export class NotStartedError extends SourceError {}
+export class NotStartedError extends SourceError {
+  /** The name of a `${secret:name}` that has no value, for the editor to ask for. */
+  constructor(message: string, readonly missingSecret?: string) {
+    super(message);
+  }
+}
 
 export function jsonlFolderSource(dir: string): ExportSource {
   return {
