@@ -237,6 +237,8 @@ export interface PipelineInfo {
   region?: string;
   /** Where in the bucket the integration reads or writes (folder, prefix, folder path); '' for the whole bucket. */
   prefix?: string;
+  /** stripe-export: the Stripe account (names the `pgp-private-key:<account>` secret). */
+  account?: string;
   errors: number;
   warnings: number;
 }

@@ -3,9 +3,10 @@ import * as vscode from 'vscode';
 import { ProgressType } from 'vscode-languageclient/node';
 import {
   Commands, Requests,
-  type ContentPreview, type ImportReport, type ImportRunOptions, type PreviewBucketParams, type PreviewBucketResult, type PreviewEntry, type PreviewObjectParams,
+  type BucketObject, type ImportReport, type ImportRunOptions, type PipelineInfo, type PreviewBucketParams, type PreviewBucketResult, type PreviewEntry, type PreviewObjectParams, type PreviewObjectResult,
 } from '../../../server/src/protocol';
 import { count, executeServerCommand, pipelineUri, s3Settings, whenRunning, type CommandContext } from '../context';
+import { isParquet, showObjectPreview } from '../views/object-preview';
 
 export interface BucketPreview {
   document: vscode.TextDocument;
@@ -27,50 +28,73 @@ export async function previewBucket(ctx: CommandContext, given?: unknown, filter
     return queue;
   };
   const token = `pipewright-preview-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const sub = ctx.client.onProgress(new ProgressType<PreviewBucketResult>(), token, (page) => void append(page.entries.map(previewLine).join('')));
+  const sub = ctx.client.onProgress(new ProgressType<PreviewBucketResult>(), token, (page) => void append(pageLines(page)));
   try {
     const result = (await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pipewright: listing the bucket'), cancellable: true }, (_p, cancel) =>
       ctx.client.sendRequest(Requests.previewBucket, { uri: uri.toString(), ...s3Settings(), ...filter, partialResultToken: token } satisfies PreviewBucketParams, cancel),
     )) as PreviewBucketResult;
     const t = result.totals;
-    const lines = [`\n${vscode.l10n.t('{0} listed; will import {1}.', count(t.listed, vscode.l10n.t('object'), vscode.l10n.t('objects')), t.toImport.objects)}`];
-    for (const [k, v] of Object.entries(t.byVerdict)) if (v && k !== 'import' && k !== 'changed') lines.push(`  ${k}: ${v.objects}`);
+    const d = result.deliveries;
+    const lines: string[] = [];
+    if (d) {
+      lines.push(`\n${vscode.l10n.t('{0} listed; {1} runs: {2} complete, {3} incomplete.', count(d.listed, vscode.l10n.t('object'), vscode.l10n.t('objects')), d.runs, (d.byVerdict.complete ?? 0) + (d.byVerdict.encrypted ?? 0), d.byVerdict.incomplete ?? 0)}`);
+      if (d.latestComplete) lines.push(vscode.l10n.t('Latest complete run: {0}', d.latestComplete));
+    } else {
+      lines.push(`\n${vscode.l10n.t('{0} listed; will import {1}.', count(t.listed, vscode.l10n.t('object'), vscode.l10n.t('objects')), t.toImport.objects)}`);
+      for (const [k, v] of Object.entries(t.byVerdict)) if (v && k !== 'import' && k !== 'changed') lines.push(`  ${k}: ${v.objects}`);
+    }
     if (t.warning) lines.push(vscode.l10n.t('Warning: {0}', t.warning));
-    await append(`${result.entries.map(previewLine).join('')}${lines.join('\n')}\n`);
-    await ctx.history.record(uri, 'preview', true, vscode.l10n.t('{0} listed, {1} to import', t.listed, t.toImport.objects));
+    await append(`${pageLines(result)}${lines.join('\n')}\n`);
+    await ctx.history.record(uri, 'preview', true, d ? vscode.l10n.t('{0} runs, {1} incomplete', d.runs, d.byVerdict.incomplete ?? 0) : vscode.l10n.t('{0} listed, {1} to import', t.listed, t.toImport.objects));
     return { document: doc, result };
   } finally {
     sub.dispose();
   }
 }
 
+function pageLines(page: PreviewBucketResult): string {
+  const runs = (page.runs ?? []).map((r) => `${r.complete ? '✓ ' : '✗ '}${r.verdict.padEnd(11)} ${r.dir}  ${r.tables.length} tables, ${r.parts} parts, ${r.bytes.toLocaleString()} B — ${r.reason}\n`);
+  const objects = (page.objects ?? []).map((o) => `· ${o.kind.padEnd(11)} ${o.key} — ${o.reason}\n`);
+  return runs.join('') + objects.join('') + page.entries.map(previewLine).join('');
+}
+
 function previewLine(e: PreviewEntry): string {
   return `${(e.verdict.imports ? '✓ ' : '· ') + e.verdict.kind.padEnd(18)} ${String(e.size).padStart(12)}  ${e.lastModified.slice(0, 19)}  ${e.key} — ${e.verdict.reason}\n`;
 }
 
-/** args: [pipeline, key?]; the key is asked for when not given (the Pipelines view gives it). */
-export async function previewObject(ctx: CommandContext, given?: unknown, key?: unknown): Promise<ContentPreview | undefined> {
+/**
+ * args: [pipeline or Pipelines-view object, key?]; the key is asked for when not given. The preview opens as a table;
+ * an encrypted Parquet delivery is decrypted with the account's private key from secret storage, or on request.
+ */
+export async function previewObject(ctx: CommandContext, given?: unknown, key?: unknown): Promise<PreviewObjectResult | undefined> {
   const uri = await pipelineUri(given);
   if (!uri) return undefined;
-  const objectKey = typeof key === 'string' ? key : ((given as { key?: string } | undefined)?.key ?? (await vscode.window.showInputBox({ title: vscode.l10n.t('Preview an object'), prompt: vscode.l10n.t('S3 key of the object (as the bucket preview lists it)'), ignoreFocusOut: true })));
+  const node = given as { object?: BucketObject } | undefined;
+  const objectKey = typeof key === 'string' ? key : (node?.object?.key ?? (await vscode.window.showInputBox({ title: vscode.l10n.t('Preview an object'), prompt: vscode.l10n.t('S3 key of the object (as the bucket preview lists it)'), ignoreFocusOut: true })));
   if (!objectKey) return undefined;
   await whenRunning(ctx.client);
-  const c = (await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pipewright: reading {0}', objectKey), cancellable: true }, (_p, cancel) =>
-    ctx.client.sendRequest(Requests.previewObject, { uri: uri.toString(), key: objectKey, ...s3Settings() } satisfies PreviewObjectParams, cancel),
-  )) as ContentPreview;
-  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument({ language: 'markdown', content: contentMarkdown(c) }), { preview: false });
-  return c;
-}
-
-export function contentMarkdown(c: ContentPreview): string {
-  const lines = [`${c.key} (${c.format.toUpperCase()})`, '', `| line | ${c.columns.map((x) => `${x.name} (${x.type})`).join(' | ')} |`, `| ---: | ${c.columns.map(() => '---').join(' | ')} |`];
-  for (const r of c.rows) lines.push(`| ${r.line} | ${r.cells.map((x) => x.replace(/\|/g, '\\|')).join(' | ')} |`);
-  if (c.mapping) {
-    lines.push('', '| column | field | type | in the file | failing values |', '| --- | --- | --- | --- | ---: |');
-    for (const m of c.mapping) lines.push(`| ${m.column} | ${m.field} | ${m.type} | ${m.found ? 'yes' : '**no**'} | ${m.failures} |`);
+  const request = (secrets?: Record<string, string>) =>
+    vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pipewright: reading {0}', objectKey), cancellable: true }, (_p, cancel) =>
+      ctx.client.sendRequest(Requests.previewObject, { uri: uri.toString(), key: objectKey, ...s3Settings(), secrets } satisfies PreviewObjectParams, cancel),
+    ) as Promise<PreviewObjectResult>;
+  let preview = await request();
+  if (isParquet(preview) && preview.encryption && !preview.encryption.decrypted) {
+    const info = (await ctx.client.sendRequest(Requests.pipelineInfo, { uri: uri.toString() })) as PipelineInfo;
+    const secret = `pgp-private-key:${info.account}`;
+    const stored = info.account ? await ctx.secrets.get(secret) : undefined;
+    if (stored) {
+      preview = await request({ [secret]: stored });
+    } else if (info.account) {
+      const choose = vscode.l10n.t('Choose Key File…');
+      void vscode.window.showInformationMessage(preview.encryption.message, choose).then(async (c) => {
+        if (!c) return;
+        const value = await ctx.secrets.ask({ secret, kind: 'pgp-private-key', prompt: vscode.l10n.t('Private PGP key of {0}', info.account!) });
+        if (value) showObjectPreview(objectKey, await request({ [secret]: value }), node?.object?.verdict);
+      });
+    }
   }
-  if (c.problems.length) lines.push('', ...c.problems.map((x) => `- line ${x.line}${x.column ? ` \`${x.column}\`` : ''}: ${x.message}`));
-  return `${lines.join('\n')}\n`;
+  showObjectPreview(objectKey, preview, node?.object?.verdict);
+  return preview;
 }
 
 export async function importNow(ctx: CommandContext, given?: unknown, options?: ImportRunOptions): Promise<ImportReport | undefined> {

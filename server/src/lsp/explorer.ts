@@ -55,6 +55,7 @@ export function registerExplorerRequests(connection: Connection, project: Projec
       bucket: str('bucket'),
       region: str('region'),
       prefix: prefixOf(doc),
+      account: str('account'),
       errors: findings.filter((f) => f.severity === 'error').length,
       warnings: findings.filter((f) => f.severity === 'warning').length,
     };

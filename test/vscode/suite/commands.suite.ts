@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { ExportReport, ImportReport, PennySent, PennyVerified } from '../../../server/src/protocol';
+import type { ContentPreview, ExportReport, ImportReport, ParquetPreview, PennySent, PennyVerified } from '../../../server/src/protocol';
 import type { BucketPreview } from '../../../client/src/commands/bucket';
 import type { PipewrightApi } from '../../../client/src/extension';
 import { test } from './runner';
@@ -48,10 +48,13 @@ test('Import Now imports the folder into SQLite and a second run takes nothing t
   assert.equal(second?.records, 0);
 });
 
+let lastExport: ExportReport | undefined;
+
 test('Export Now writes every table as .parquet.gpg under one run directory, _SUCCESS last, no upload left open', async () => {
   const r = await vscode.commands.executeCommand<ExportReport>('pipewright.ui.exportNow', EXPORT);
   assert.ok(r?.success, 'the export did not finish (see the Pipewright output)');
   assert.equal(r.tables.length, 6);
+  lastExport = r;
   const client = s3();
   try {
     const listed = await client.send(new ListObjectsV2Command({ Bucket: 'pw-vscode-export', Prefix: r.runDir }));
@@ -81,6 +84,35 @@ test('the penny test: sent encrypted, then verified with the private key kept in
   assert.equal(readFileSync(saveTo.fsPath, 'utf8'), verified.text);
 });
 
+test('Preview Object of a CSV in the import folder shows its columns and how the data template maps them', async () => {
+  const p = await vscode.commands.executeCommand<ContentPreview>('pipewright.ui.previewObject', IMPORT, 'imports/products/products-2026-11-01.csv');
+  assert.ok(p, 'the preview failed (see the Pipewright output)');
+  assert.equal(p.format, 'csv');
+  assert.ok(p.rows.length > 0);
+  assert.ok(p.mapping?.length, 'no template mapping');
+  assert.ok(p.mapping.every((m) => m.found || m.failures === 0));
+});
+
+test('Preview Object of an encrypted Parquet delivery decrypts it with the key from secret storage: the rows exported', async () => {
+  assert.ok(lastExport, 'the export test must run first');
+  const part = lastExport.tables.find((t) => t.table === 'charges')!.files[0];
+  const p = await vscode.commands.executeCommand<ParquetPreview>('pipewright.ui.previewObject', EXPORT, part);
+  assert.ok(p, 'the preview failed (see the Pipewright output)');
+  assert.equal(p.format, 'parquet');
+  assert.equal(p.encryption?.decrypted, true, p.encryption?.message);
+  assert.equal(p.file?.rows, lastExport.tables.find((t) => t.table === 'charges')!.rows);
+  assert.ok(p.shown.includes('id') && p.shown.includes('amount'), p.shown.join(', '));
+  assert.match(String(p.rows[0][p.shown.indexOf('id')]), /^ch_/);
+});
+
+test('Preview Bucket of a stripe-export pipeline lists its runs; the one just written is complete', async () => {
+  const p = await vscode.commands.executeCommand<BucketPreview>('pipewright.ui.previewBucket', EXPORT);
+  assert.ok(p?.result.deliveries, 'no delivery totals');
+  assert.ok(p.result.deliveries.runs >= 1);
+  assert.equal(p.result.deliveries.latestComplete, lastExport!.runDir);
+  assert.match(p.document.getText(), /✓ (complete|encrypted)/);
+});
+
 test('the Pipelines view shows each pipeline with its kind, and its bucket folder by folder', async () => {
   const { pipelines } = await api();
   const roots = await pipelines.getChildren();
@@ -92,7 +124,8 @@ test('the Pipelines view shows each pipeline with its kind, and its bucket folde
     assert.match(String(item.description), new RegExp(kind));
   }
   // The last runs show on their pipelines.
-  assert.match(String(byName.get('Acme deliveries (local)')!.description), /✓ penny verify/);
+  // The last run of each shows on it: the bucket preview, just before.
+  assert.match(String(byName.get('Acme deliveries (local)')!.description), /✓ preview/);
   const importRoot = roots[items.findIndex((i) => i.label === 'Acme product catalog from S3')];
   const children = await pipelines.getChildren(importRoot);
   const labels = children.map((c) => String(pipelines.getTreeItem(c).label));
