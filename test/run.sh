@@ -2,6 +2,9 @@
 # The one test command (npm test): set-up, build, type check, then every test file with node's test runner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The CLI speaks the user's language (LANG, LC_ALL): the tests expect English unless they set a locale themselves.
+export LANG=C.UTF-8
+unset LC_ALL LC_MESSAGES
 bash test/setup.sh
 [ -d node_modules ] || npm ci
 npm run --silent build

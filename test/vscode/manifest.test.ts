@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ClientCommands } from '../../client/src/command-ids';
+import { scanKeys } from '../helpers/l10n-keys';
 import { ROOT } from './harness';
 
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -43,4 +44,14 @@ test('the manifest admits VS Code 1.100 (code-server 4.100) and @types/vscode is
   assert.equal(manifest.engines.vscode, '^1.100.0');
   const types = JSON.parse(readFileSync(join(ROOT, 'node_modules/@types/vscode/package.json'), 'utf8')).version as string;
   assert.ok(/^1\.100\./.test(types), `@types/vscode ${types} is newer than the oldest VS Code we support (1.100)`);
+});
+
+test('every string the client shows (vscode.l10n.t) has a French and a German translation in l10n/', () => {
+  const keys = [...new Set(scanKeys(ROOT, ['client/src']).uses.map((u) => u.key))];
+  assert.ok(keys.length > 50);
+  for (const lang of ['fr', 'de']) {
+    const bundle = JSON.parse(readFileSync(join(ROOT, `l10n/bundle.l10n.${lang}.json`), 'utf8')) as Record<string, string>;
+    assert.deepEqual(keys.filter((k) => !bundle[k]), [], `missing in bundle.l10n.${lang}.json`);
+  }
+  assert.equal(manifest.l10n, './l10n');
 });
