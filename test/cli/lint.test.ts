@@ -109,11 +109,16 @@ test('Ctrl-C cancels a long lint: exit 130, a message, and no report written', a
   const big = join(dir, 'big');
   mkdirSync(big);
   for (let i = 0; i < 4000; i++) writeFileSync(join(big, `p${i}.policy.json`), STRIPE_POLICY);
-  const child = spawn(process.execPath, [BIN, 'lint', 'big', '--format', 'sarif', '--output', 'cancelled.sarif'], { cwd: dir });
+  const child = spawn(process.execPath, [BIN, 'lint', 'big', '--format', 'sarif', '--output', 'cancelled.sarif'], { cwd: dir, env: { ...process.env, PIPEWRIGHT_PROGRESS: '1' } });
   let err = '';
-  child.stderr.on('data', (d) => (err += d));
-  // Interrupt once the CLI is under way.
-  await new Promise((r) => setTimeout(r, 400));
+  // Interrupt once the CLI is under way: its first progress line says so (however loaded the machine is).
+  let started!: () => void;
+  const underWay = new Promise<void>((r) => (started = r));
+  child.stderr.on('data', (d) => {
+    err += d;
+    if (/\d+\/4000/.test(err)) started();
+  });
+  await underWay;
   child.kill('SIGINT');
   const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   assert.equal(code, 130, err);

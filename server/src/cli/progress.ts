@@ -1,6 +1,6 @@
 /**
- * Long jobs in the terminal: a throttled one-line progress display on stderr (only when it is a TTY,
- * so logs and CI output stay clean) and Ctrl-C (or SIGTERM) as the cancellation token.
+ * Long jobs in the terminal: a throttled one-line progress display on stderr (only when it is a TTY, or
+ * PIPEWRIGHT_PROGRESS=1, so logs and CI output stay clean) and Ctrl-C (or SIGTERM) as the cancellation token.
  */
 import type { CancellationToken, ProgressCallback } from '../engine';
 
@@ -20,7 +20,8 @@ export function terminalJob(stderr: NodeJS.WritableStream, verb: string, everyMs
   process.on('SIGINT', onSigint);
   // A scheduler stops jobs with SIGTERM: the same graceful stop (commit what is done, abort uploads).
   process.on('SIGTERM', onSigint);
-  const tty = (stderr as NodeJS.WriteStream).isTTY === true;
+  // PIPEWRIGHT_PROGRESS=1 shows it on a pipe too (a CI log that wants it, a test that waits for the job to start).
+  const tty = (stderr as NodeJS.WriteStream).isTTY === true || process.env.PIPEWRIGHT_PROGRESS === '1';
   let last = 0;
   let shown = false;
   return {
