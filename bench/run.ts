@@ -17,7 +17,7 @@ const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
 const OUTPUT = join(ROOT, 'BENCHMARKS.md');
 /** Report order; benchmarks not listed here come after, by id. */
-const ORDER = ['diagnostics', 'completion', 'iam', 'import', 'export', 'pgp', 'startup'];
+const ORDER = ['diagnostics', 'completion', 'iam', 'import', 'export', 'pgp', 'startup', 'activation'];
 
 async function discover(): Promise<Benchmark[]> {
   const files = readdirSync(BENCH_DIR).filter((f) => f.endsWith('.bench.ts'));
