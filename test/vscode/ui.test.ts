@@ -104,6 +104,14 @@ uiTest('Preview Bucket from the Command Palette shows every object with its verd
   await page.screenshot({ path: join(SHOTS, 'bucket-preview.png') });
 });
 
+uiTest('clicking an object in the Pipelines view opens its rows as a table, with the template mapping', async () => {
+  await page.locator('.monaco-list-row').getByText('products-2026-11-01.csv').first().click();
+  // The preview is a webview tab named after the object.
+  await page.locator('.tabs-container .tab').getByText('products-2026-11-01.csv').first().waitFor({ timeout: 30_000 });
+  await page.waitForTimeout(1500); // the webview paints
+  await page.screenshot({ path: join(SHOTS, 'object-preview.png') });
+});
+
 uiTest('Send Penny Test, then Verify Penny Test with the private key file, shows the validation code', async () => {
   await palette('Pipewright: Send Penny Test');
   await pick('delivery.pipeline.json');

@@ -65,7 +65,7 @@ h1 { font-size: 1.2em; font-weight: 600; } h2 { font-size: 1.05em; margin-top: 1
 .verdict { padding: 6px 10px; border-left: 3px solid; } .verdict.ok { border-color: var(--vscode-testing-iconPassed, green); } .verdict.skip { border-color: var(--vscode-editorWarning-foreground, orange); }
 table { border-collapse: collapse; font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); }
 th, td { border: 1px solid var(--vscode-editorWidget-border, #8884); padding: 2px 8px; text-align: left; white-space: nowrap; max-width: 40ch; overflow: hidden; text-overflow: ellipsis; }
-th { background: var(--vscode-editorWidget-background); position: sticky; top: 0; } td.num { text-align: right; } td.null { color: var(--vscode-disabledForeground); font-style: italic; }
+th { background: var(--vscode-editorWidget-background); position: sticky; top: 0; } td:last-child { white-space: normal; max-width: 80ch; } td.num { text-align: right; } td.null { color: var(--vscode-disabledForeground); font-style: italic; }
 </style></head><body><h1>${esc(key)}</h1>
 ${body}
 </body></html>`;
