@@ -13,6 +13,7 @@ import { ClientCommands, HANDLERS } from './commands';
 import { messageOf, whenRunning, type CommandContext } from './context';
 import { RunHistory } from './history';
 import { SecretStore } from './secrets';
+import { showServerProgressAsNotifications } from './progress';
 import { StatusBar } from './status';
 import { redactingTraceChannel } from './trace';
 import { registerPipelinesView, type PipelinesProvider } from './views/pipelines';
@@ -70,7 +71,7 @@ export function activate(context: vscode.ExtensionContext): PipewrightApi {
   client = languageClient;
 
   const status = new StatusBar(languageClient, history, ClientCommands.showOutput);
-  context.subscriptions.push(status);
+  context.subscriptions.push(status, showServerProgressAsNotifications(languageClient));
   const ctx: CommandContext = { client: languageClient, output, secrets, history, extension: context };
 
   context.subscriptions.push(

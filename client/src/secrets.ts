@@ -67,8 +67,9 @@ export class SecretStore {
       if (!value) return undefined;
     }
     this.handedOut.add(value);
+    // Asked without waiting: the command goes on with the value while the user decides.
     const keep = vscode.l10n.t('Keep');
-    if ((await vscode.window.showInformationMessage(vscode.l10n.t('Keep "{0}" in VS Code\'s secret storage?', need.secret), keep, vscode.l10n.t('Not now'))) === keep) await this.set(need.secret, value);
+    void vscode.window.showInformationMessage(vscode.l10n.t('Keep "{0}" in VS Code\'s secret storage?', need.secret), keep, vscode.l10n.t('Not now')).then((c) => (c === keep ? this.set(need.secret, value) : undefined));
     return value;
   }
 

@@ -8,7 +8,7 @@
  * when the module's `run()` settles.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,6 +41,7 @@ export interface Locator {
   textContent(options?: { timeout?: number }): Promise<string | null>;
   innerText(options?: { timeout?: number }): Promise<string>;
   count(): Promise<number>;
+  filter(options: { hasText?: string | RegExp }): Locator;
   locator(selector: string): Locator;
   getByText(text: string | RegExp, options?: { exact?: boolean }): Locator;
 }
@@ -121,6 +122,19 @@ export async function startCodeServer(env: Record<string, string> = {}, options:
     throw e;
   }
   return { home, host: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}`, log: () => log, stop };
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : []));
+}
+
+/** The files under `dirs` that hold any of `needles` (secrets that must never be written anywhere). */
+export function filesHolding(dirs: string[], needles: string[]): string[] {
+  return dirs.flatMap(filesUnder).filter((f) => {
+    const text = readFileSync(f, 'latin1');
+    return needles.some((n) => text.includes(n));
+  });
 }
 
 /** Debian's Chromium, headless, with the flags that keep it off the network it cannot reach. */

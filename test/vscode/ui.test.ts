@@ -7,11 +7,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startMoto, type MotoServer } from '../helpers/moto';
-import { installed, launchChromium, ROOT, startCodeServer, workbenchUrl, type CodeServer, type Page } from './harness';
-import { ACCOUNT, makeWorkspace, type Workspace } from './workspace';
+import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { clientConfig, startMoto, type MotoServer } from '../helpers/moto';
+import { startStripeDouble, type StripeDouble } from '../helpers/stripe-api';
+import { filesHolding, installed, launchChromium, ROOT, startCodeServer, workbenchUrl, type CodeServer, type Page } from './harness';
+import { ACCOUNT, EXPORT_BUCKET, makeWorkspace, type Workspace } from './workspace';
 
 const SHOTS = join(ROOT, 'test-output/screenshots');
 let moto: MotoServer;
@@ -19,13 +21,17 @@ let server: CodeServer;
 let ws: Workspace;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 let page: Page;
+let stripe: StripeDouble;
+const STRIPE_KEY = 'rk_test_51PwUiExportOnlyKey0000000000000000000000000000000000';
 
 before(async () => {
   assert.ok(installed(), 'code-server or Chromium is missing: run `bash test/vscode/install.sh` (test/setup.sh does)');
   mkdirSync(SHOTS, { recursive: true });
   moto = await startMoto();
-  ws = await makeWorkspace(moto.endpoint);
-  server = await startCodeServer();
+  // Slow pages, so that the export is still running when the test presses Cancel.
+  stripe = await startStripeDouble({ keys: [STRIPE_KEY], seed: { charges: 3000, seed: 5 }, latencyMs: 400 });
+  ws = await makeWorkspace(moto.endpoint, { stripeApiBase: stripe.url });
+  server = await startCodeServer({}, { verbose: true });
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   await page.goto(workbenchUrl(server, ws.dir, { extensionDevelopmentPath: ROOT }));
@@ -35,17 +41,27 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+  await stripe?.close();
   await moto?.stop();
   if (ws) rmSync(join(ws.dir, '..'), { recursive: true, force: true });
 });
 
 /** Runs a command from the Command Palette by its title, as a user types it. */
 async function palette(title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.waitFor({ state: 'visible', timeout: 10_000 });
-  await input.fill(`>${title}`);
-  await page.locator('.quick-input-widget .monaco-list-row').getByText(title, { exact: false }).first().waitFor({ timeout: 10_000 });
+  // The commands show once the extension is active (it activates on the folder's pipeline files at start-up).
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    try {
+      await page.locator('.quick-input-widget .monaco-list-row').getByText(title, { exact: false }).first().waitFor({ timeout: 5_000 });
+      break;
+    } catch (e) {
+      await page.keyboard.press('Escape');
+      if (attempt >= 8) throw e;
+    }
+  }
   await page.keyboard.press('Enter');
 }
 
@@ -131,4 +147,44 @@ uiTest('Send Penny Test, then Verify Penny Test with the private key file, shows
   assert.match(verified, new RegExp(code));
   await page.waitForTimeout(800); // the toast fades in
   await page.screenshot({ path: join(SHOTS, 'penny-verify.png') });
+});
+
+uiTest('Export Now from the Stripe API asks for the key once, shows its progress, and Cancel leaves no _SUCCESS and no open upload', async () => {
+  await palette('Pipewright: Export Now');
+  await pick('stripe-api.pipeline.json');
+  // The server asks for ${secret:stripe-api-key}: a password box titled with what the key is for.
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await page.locator('.quick-input-widget').getByText(/Stripe API key for the export of Acme from the Stripe API/).first().waitFor({ timeout: 30_000 });
+  await input.fill(STRIPE_KEY);
+  await page.keyboard.press('Enter');
+  const keep = page.locator('.notifications-toasts .notification-toast').getByText('Keep', { exact: true }).first();
+  await keep.waitFor({ timeout: 30_000 });
+  await keep.click();
+  // The export runs with a cancellable progress notification; a few pages of charges arrive, then Cancel.
+  const progress = page.locator('.notifications-toasts .notification-toast').filter({ hasText: /exporting Acme from the Stripe API/ }).first();
+  await progress.waitFor({ timeout: 30_000 });
+  const until = Date.now() + 30_000;
+  while ((stripe.counts()['GET /v1/charges'] ?? 0) < 2 && Date.now() < until) await page.waitForTimeout(100);
+  assert.ok((stripe.counts()['GET /v1/charges'] ?? 0) >= 2, 'the export never read the charges');
+  await page.screenshot({ path: join(SHOTS, 'export-progress.png') });
+  await progress.getByText('Cancel', { exact: true }).first().click();
+  await notification(/was stopped: no _SUCCESS was written and its uploads were aborted/);
+  const pagesAtCancel = stripe.counts()['GET /v1/charges'];
+  assert.ok(pagesAtCancel < 30, `paging went on to ${pagesAtCancel} pages: 3,000 charges are 30`);
+  const s3 = new S3Client({ ...clientConfig(moto.endpoint), forcePathStyle: true });
+  try {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: EXPORT_BUCKET, Prefix: 'from-api/' }));
+    assert.deepEqual((listed.Contents ?? []).map((o) => o.Key).filter((k) => k?.endsWith('_SUCCESS')), []);
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: EXPORT_BUCKET }));
+    assert.deepEqual(uploads.Uploads ?? [], []);
+  } finally {
+    s3.destroy();
+  }
+});
+
+test('the Stripe key and the PGP private key used above are nowhere in code-server\'s settings and logs, nor in the workspace', () => {
+  const pgpLines = readFileSync(ws.privateKeyFile, 'utf8').split('\n').filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l) && !readFileSync(join(ws.dir, `deliveries/keys/${ACCOUNT}.key`), 'utf8').includes(l));
+  assert.deepEqual(filesHolding([server.home, ws.dir], [STRIPE_KEY, ...pgpLines]), []);
+  // The Stripe double saw the key: it was used.
+  assert.ok(stripe.log.some((r) => r.endpoint === 'GET /v1/charges' && r.status === 200));
 });

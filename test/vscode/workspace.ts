@@ -23,7 +23,8 @@ function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 }
 
-export async function makeWorkspace(endpoint: string): Promise<Workspace> {
+/** `stripeApiBase`: also a stripe-export pipeline reading from the Stripe API there (`stripe/stripe-api.pipeline.json`). */
+export async function makeWorkspace(endpoint: string, options: { stripeApiBase?: string } = {}): Promise<Workspace> {
   const home = mkdtempSync(join(tmpdir(), 'pw-vscode-'));
   const dir = join(home, 'workspace');
   mkdirSync(join(dir, '.vscode'), { recursive: true });
@@ -50,6 +51,16 @@ export async function makeWorkspace(endpoint: string): Promise<Workspace> {
     tables: ['charges', 'customers', 'refunds', 'balance_transactions', 'subscriptions', 'prices'],
     source: { type: 'jsonl-folder', path: 'data' },
   }, null, 2));
+
+  if (options.stripeApiBase) {
+    mkdirSync(join(dir, 'stripe'));
+    writeFileSync(join(dir, 'stripe/stripe-api.pipeline.json'), JSON.stringify({
+      kind: 'stripe-export', name: 'Acme from the Stripe API', account: ACCOUNT, bucket: EXPORT_BUCKET, region: 'us-east-1', awsAccountId: '402871995361',
+      roleName: 'stripe-data-pipeline-s3-role', permissionPolicy: '../deliveries/delivery.policy.json', trustPolicy: '../deliveries/delivery.trust.json',
+      prefix: 'from-api/', tables: ['charges', 'customers'],
+      source: { type: 'stripe-api', apiKey: '${secret:stripe-api-key}', apiBase: options.stripeApiBase },
+    }, null, 2));
+  }
 
   // The stripe-import example's bucket, as its local-s3 folder holds it.
   const s3 = new S3Client({ ...clientConfig(endpoint), forcePathStyle: true });

@@ -30,9 +30,8 @@ export async function previewBucket(ctx: CommandContext, given?: unknown, filter
   const token = `pipewright-preview-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const sub = ctx.client.onProgress(new ProgressType<PreviewBucketResult>(), token, (page) => void append(pageLines(page)));
   try {
-    const result = (await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pipewright: listing the bucket'), cancellable: true }, (_p, cancel) =>
-      ctx.client.sendRequest(Requests.previewBucket, { uri: uri.toString(), ...s3Settings(), ...filter, partialResultToken: token } satisfies PreviewBucketParams, cancel),
-    )) as PreviewBucketResult;
+    // The server shows the listing's progress (a cancellable notification).
+    const result = (await ctx.client.sendRequest(Requests.previewBucket, { uri: uri.toString(), ...s3Settings(), ...filter, partialResultToken: token } satisfies PreviewBucketParams)) as PreviewBucketResult;
     const t = result.totals;
     const d = result.deliveries;
     const lines: string[] = [];

@@ -14,10 +14,8 @@ const STRIPE_RESOURCE_PATHS: readonly { path: string; description: string }[] = 
 ];
 
 export async function lintWorkspace(ctx: CommandContext): Promise<LintSummary> {
-  const summary = (await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Pipewright: linting the workspace') },
-    () => executeServerCommand(ctx.client, Commands.lintWorkspace),
-  )) as LintSummary;
+  // The server shows the progress (a cancellable notification).
+  const summary = (await executeServerCommand(ctx.client, Commands.lintWorkspace)) as LintSummary;
   const { files, errors, warnings, infos } = summary;
   void vscode.window.showInformationMessage(vscode.l10n.t('Pipewright checked {0}: {1}, {2}, {3}.', count(files, vscode.l10n.t('file'), vscode.l10n.t('files')), count(errors, vscode.l10n.t('error'), vscode.l10n.t('errors')), count(warnings, vscode.l10n.t('warning'), vscode.l10n.t('warnings')), count(infos, vscode.l10n.t('info'), vscode.l10n.t('infos'))));
   await vscode.commands.executeCommand('workbench.actions.view.problems');
@@ -60,9 +58,7 @@ export async function checkIamRole(ctx: CommandContext, given?: unknown): Promis
   if (!uri) return undefined;
   const settings = vscode.workspace.getConfiguration('pipewright');
   const options: RoleCheckOptions = { profile: settings.get<string>('aws.profile') || undefined, endpoint: settings.get<string>('iam.endpoint') || undefined };
-  const report = (await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pipewright: reading the IAM role') }, () =>
-    executeServerCommand(ctx.client, Commands.checkIamRole, [uri.toString(), options]),
-  )) as RoleCheckReport;
+  const report = (await executeServerCommand(ctx.client, Commands.checkIamRole, [uri.toString(), options])) as RoleCheckReport;
   ctx.output.info(`IAM role check of ${report.roleArn}: ${report.attached} attached and ${report.inline} inline policies, ${report.checked} requests checked.`);
   for (const g of report.gaps) ctx.output.warn(`refused: ${g.action} on ${g.resource} — ${g.explanation} ${g.breaks}.`);
   for (const t of report.trust) ctx.output.warn(`trust: ${t}`);

@@ -2,6 +2,7 @@
  * The export jobs over LSP: Export Now (cancellable work-done progress), penny send and penny verify — the same
  * node-side jobs the CLI runs (node/export/jobs.ts), loaded on first use.
  */
+import * as l10n from '../engine/l10n';
 import { ResponseError, ErrorCodes, type CancellationToken } from 'vscode-languageserver/node';
 import type { Project } from '../engine';
 import type { ExportReport } from '../engine/export/run';
@@ -26,7 +27,7 @@ export function exportCommands(project: Project, startProgress: (title: string) 
     async exportNow(uri: unknown, options: unknown, token: CancellationToken): Promise<ExportReport> {
       const { m, p } = await pipelineOf(uri, 'exportNow');
       const o = (options ?? {}) as ExportRunOptions;
-      const progress = await startProgress(`Pipewright: exporting ${p.name}`);
+      const progress = await startProgress(l10n.t('Pipewright: exporting {0}', p.name));
       const cancel = { get isCancellationRequested() { return token.isCancellationRequested || progress.cancelled; } };
       let last = 0;
       try {

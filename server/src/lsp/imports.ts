@@ -3,6 +3,7 @@
  * content preview of one object, and "Import Now" (a command with cancellable work-done progress). The work is
  * the engine's and the node side's, exactly what the CLI runs.
  */
+import * as l10n from '../engine/l10n';
 import { ResponseError, ErrorCodes, LSPErrorCodes, ProgressType, WorkDoneProgress, type CancellationToken, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import type { Project } from '../engine';
 import { parquetKind, previewParquetObject } from '../engine/delivery/object';
@@ -73,7 +74,7 @@ export function registerImportRequests(connection: Connection, project: Project,
     const partial = partialToken !== undefined ? { report: (v: PreviewBucketResult) => void connection.sendProgress(new ProgressType<PreviewBucketResult>(), partialToken, v) } : undefined;
     const workDone = params?.workDoneToken !== undefined ? clientWorkDone(connection, params.workDoneToken) : undefined;
     if (isExportPipeline(project, params?.uri)) {
-      const progress = await startProgress('Pipewright: listing the deliveries', workDone);
+      const progress = await startProgress(l10n.t('Pipewright: listing the deliveries'), workDone);
       try {
         return await deliveries.previewBucket(params, token, progress);
       } finally {
@@ -84,7 +85,7 @@ export function registerImportRequests(connection: Connection, project: Project,
     const { s3For, explainAwsError, errorContext, readSyncState } = await node();
     const shard = shardOf(params.shard);
     const since = dateOf(params.since);
-    const progress = await startProgress('Pipewright: listing the bucket', workDone);
+    const progress = await startProgress(l10n.t('Pipewright: listing the bucket'), workDone);
     const cancel = { get isCancellationRequested() { return token.isCancellationRequested || progress.cancelled; } };
     const report = throttled(progress);
     const all: PreviewEntry[] = [];
@@ -143,7 +144,7 @@ export function registerImportRequests(connection: Connection, project: Project,
       } catch (e) {
         throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
       }
-      const progress = await startProgress(`Pipewright: importing ${p.name}`);
+      const progress = await startProgress(l10n.t('Pipewright: importing {0}', p.name));
       const cancel = { get isCancellationRequested() { return token.isCancellationRequested || progress.cancelled; } };
       const report = throttled(progress);
       try {

@@ -2,6 +2,7 @@
  * The LSP adapter: owns the connection, the open documents and the timing (debounce, progress);
  * every language feature is a call into the transport-free engine.
  */
+import * as l10n from '../engine/l10n';
 import {
   TextDocuments, TextDocumentSyncKind, CodeActionKind, ResponseError, ErrorCodes, LSPErrorCodes,
   type Connection, type InitializeResult, type CodeAction as LspCodeAction, type CancellationToken, type WorkDoneProgressServerReporter, type WorkDoneProgressReporter,
@@ -284,7 +285,7 @@ export function startServer(connection: Connection): void {
     const doc = parsed(uri) ?? project.get(uriToPath(uri));
     if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `${uri} cannot be read.`);
     const o = (options ?? {}) as RoleCheckOptions;
-    const progress = await startProgress('Pipewright: checking the IAM role');
+    const progress = await startProgress(l10n.t('Pipewright: checking the IAM role'));
     const abort = new AbortController();
     const stop = token.onCancellationRequested(() => abort.abort());
     const timer = setInterval(() => progress.cancelled && abort.abort(), 100);
@@ -328,7 +329,7 @@ export function startServer(connection: Connection): void {
   /** Lint every Pipewright file in the workspace, with work-done progress the user can cancel. */
   async function lintWorkspace(token: CancellationToken): Promise<LintSummary> {
     sendStatus('busy');
-    const progress = await startProgress('Pipewright: linting the workspace');
+    const progress = await startProgress(l10n.t('Pipewright: linting the workspace'));
     try {
       for (const root of roots) for (const path of findConfigFiles(root)) project.addKnown(path);
       // Files changed on disk since they were read are read again; open buffers win over the disk.
