@@ -119,6 +119,7 @@ export type { ImportReport } from './engine/import/run';
 export type { PreviewEntry, PreviewTotals, ContentPreview } from './engine/import/preview';
 export type { ParquetPreview, PgpEncryptionInfo } from './engine/delivery/object';
 export type { ParquetCell, ParquetColumnInfo, ParquetFileInfo } from './engine/delivery/parquet';
+export type { AvroCell, AvroFieldInfo, AvroPreview } from './engine/avro/container';
 export type { DeliveryObject, DeliveryObjectKind, DeliveryPart, DeliveryRun, DeliveryTable, DeliveryTotals, DeliveryVerdictKind } from './engine/delivery/runs';
 
 export interface RoleCheckOptions {
@@ -168,7 +169,8 @@ export const Requests = {
   /**
    * The first rows of one object and how the data template maps them ({@link PreviewObjectParams} →
    * {@link PreviewObjectResult}): a ContentPreview for CSV/TSV/JSON/JSONL, a ParquetPreview (`format: 'parquet'`) for
-   * `.parquet` and `.parquet.gpg` objects — decrypted when `privateKey` is given, else naming the key it needs.
+   * `.parquet` and `.parquet.gpg` objects — decrypted when `privateKey` is given, else naming the key it needs; an
+   * AvroPreview (`format: 'avro'`) for `.avro` objects (Braze Currents events) of any pipeline that names a bucket.
    */
   previewObject: 'pipewright/previewObject',
   /** A pipeline's name, kind, bucket, prefix and problem counts ({@link DocumentInfoParams} → {@link PipelineInfo}). */
@@ -224,8 +226,8 @@ export interface PreviewObjectParams extends S3ConnectOptions {
   privateKey?: string;
 }
 
-/** What `pipewright/previewObject` answers: tell them apart by `format` (`'parquet'` or a text format). */
-export type PreviewObjectResult = import('./engine/import/preview').ContentPreview | import('./engine/delivery/object').ParquetPreview;
+/** What `pipewright/previewObject` answers: tell them apart by `format` (`'parquet'`, `'avro'` or a text format). */
+export type PreviewObjectResult = import('./engine/import/preview').ContentPreview | import('./engine/delivery/object').ParquetPreview | import('./engine/avro/container').AvroPreview;
 
 /** A pipeline as the Pipelines view shows it ({@link Requests.pipelineInfo}). */
 export interface PipelineInfo {

@@ -2,13 +2,18 @@
  * The preview of one object as a read-only table in a webview: for CSV/TSV/JSON/JSONL the first rows with the
  * inferred column types, how the data template maps them and the rows that would not import (with the next
  * import's verdict when known); for Parquet (and decrypted .parquet.gpg) the schema, the file's facts and the first
- * rows. Static HTML under a strict Content-Security-Policy: no script runs in it.
+ * rows; for Avro (Braze Currents' events) the codec, the first rows and the writer schema's fields. Static HTML
+ * under a strict Content-Security-Policy: no script runs in it.
  */
 import * as vscode from 'vscode';
-import type { BucketObject, ContentPreview, ParquetPreview, PreviewObjectResult } from '../../../server/src/protocol';
+import type { AvroPreview, BucketObject, ContentPreview, ParquetPreview, PreviewObjectResult } from '../../../server/src/protocol';
 
 export function isParquet(p: PreviewObjectResult): p is ParquetPreview {
   return p.format === 'parquet';
+}
+
+export function isAvro(p: PreviewObjectResult): p is AvroPreview {
+  return p.format === 'avro';
 }
 
 const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -47,11 +52,21 @@ function parquetBody(p: ParquetPreview): string {
   return parts.join('\n');
 }
 
+function avroBody(p: AvroPreview): string {
+  const parts: string[] = [];
+  parts.push(`<p class="facts">Avro · ${esc(vscode.l10n.t('codec {0}', p.codec))}${p.schemaName ? ` · ${esc(p.schemaName)}` : ''} · ${esc(vscode.l10n.t('{0} rows shown', p.rows.length))}${p.truncated ? ` · ${esc(vscode.l10n.t('more rows in the file'))}` : ''} · ${esc(p.size.toLocaleString())} B · ${esc(vscode.l10n.t('{0} bytes read from S3', p.bytesRead.toLocaleString()))}</p>`);
+  // Right-aligned only for plain numbers: a long past 2^53 arrives as text but is still a number.
+  parts.push(table(p.fields.map((f) => f.name), p.rows, p.fields.map((f) => /^(int|long|float|double)$/.test(f.type))));
+  parts.push(`<h2>${esc(vscode.l10n.t('Schema'))}</h2>`);
+  parts.push(table([vscode.l10n.t('field'), vscode.l10n.t('Avro type'), vscode.l10n.t('description')], p.fields.map((f) => [f.name, f.type, f.doc ?? ''])));
+  return parts.join('\n');
+}
+
 /** Opens (or reuses) the preview panel of `key` with `preview` in it. */
 export function showObjectPreview(key: string, preview: PreviewObjectResult, verdict?: BucketObject['verdict']): vscode.WebviewPanel {
   const title = key.slice(key.lastIndexOf('/') + 1);
   const panel = vscode.window.createWebviewPanel('pipewright.objectPreview', title, { viewColumn: vscode.ViewColumn.Active, preserveFocus: false }, { enableScripts: false, enableFindWidget: true, retainContextWhenHidden: false });
-  panel.webview.html = html(panel.webview, key, isParquet(preview) ? parquetBody(preview) : contentBody(preview, verdict));
+  panel.webview.html = html(panel.webview, key, isParquet(preview) ? parquetBody(preview) : isAvro(preview) ? avroBody(preview) : contentBody(preview, verdict));
   return panel;
 }
 

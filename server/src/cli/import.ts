@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Project } from '../engine';
+import { avroKind } from '../engine/avro/container';
 import { parquetKind, previewParquetObject } from '../engine/delivery/object';
 import { previewBucket, previewObject, type PreviewEntry, type PreviewTotals } from '../engine/import/preview';
 import { runImport, stateIdOf, type ImportReport } from '../engine/import/run';
@@ -23,7 +24,9 @@ incomplete —, with its tables, files and sizes, and the penny-test files.
 
 Options:
   --object KEY          Show the first rows of one object instead, and how the data template maps them; for a
-                        Parquet file (.parquet, .parquet.gpg) its schema, row count, row groups and compression
+                        Parquet file (.parquet, .parquet.gpg) its schema, row count, row groups and compression;
+                        for an Avro file (.avro, as Braze Currents delivers) its codec, schema and first rows, for
+                        any pipeline kind with a bucket
   --rows N              With --object: rows to show (default 20)
   --columns A,B         With --object on a Parquet file: only these columns (only their bytes are read)
   --private-key FILE    With --object on a .parquet.gpg file: the armored private key to decrypt it with (the
@@ -133,6 +136,11 @@ export async function runPreview(args: string[], stdout: NodeJS.WritableStream, 
   const path = resolve(cwd, o.pipeline);
   const project = new Project(nodeFileAccess);
   const maxRows = o.rows !== undefined && o.rows >= 0 ? o.rows : 20;
+  if (o.object && avroKind(o.object)) {
+    // Avro (Braze Currents' format) for any pipeline with a bucket: its kind does not matter for reading one file.
+    const { runAvroPreview } = await import('./avro');
+    return runAvroPreview(path, project, { ...o, object: o.object, rows: maxRows }, stdout, stderr);
+  }
   if (project.get(path)?.subKind === 'stripe-export') {
     if (o.glob || o.since || o.full || o.shard) return usage(stderr, 'preview', '--glob, --since, --full and --shard are for stripe-import pipelines; a stripe-export pipeline is shown run by run');
     const [{ loadExportPipeline }, { runDeliveryPreview }] = await Promise.all([import('../node/export/pipeline'), import('./deliveries')]);

@@ -6,12 +6,14 @@
 import * as l10n from '../engine/l10n';
 import { ResponseError, ErrorCodes, LSPErrorCodes, ProgressType, WorkDoneProgress, type CancellationToken, type Connection, type WorkDoneProgressReporter } from 'vscode-languageserver/node';
 import type { Project } from '../engine';
+import { avroKind } from '../engine/avro/container';
 import { parquetKind, previewParquetObject } from '../engine/delivery/object';
 import { previewBucket, previewObject, type PreviewEntry } from '../engine/import/preview';
 import { runImport, stateIdOf, type ImportReport } from '../engine/import/run';
 import { parseShard, type Shard } from '../engine/import/select';
 import type { ImportPipeline } from '../node/import/pipeline';
 import { Requests, type ImportRunOptions, type PreviewBucketParams, type PreviewBucketResult, type PreviewObjectParams, type PreviewObjectResult } from '../protocol';
+import { previewAvroRequest } from './avro';
 import { deliveryRequests, isExportPipeline } from './deliveries';
 import { uriToPath } from './uri';
 
@@ -109,6 +111,8 @@ export function registerImportRequests(connection: Connection, project: Project,
 
   connection.onRequest(Requests.previewObject, async (params: PreviewObjectParams, token: CancellationToken): Promise<PreviewObjectResult> => {
     if (typeof params?.key !== 'string' || !params.key) throw new ResponseError(ErrorCodes.InvalidParams, 'previewObject needs the key of an object.');
+    // Avro (Braze Currents' format) for every pipeline kind with a bucket, before the kind decides the rest.
+    if (avroKind(params.key)) return previewAvroRequest(project, params, token);
     if (isExportPipeline(project, params.uri)) return deliveries.previewObject(params, token);
     const p = await pipelineOf(params?.uri, 'previewObject');
     const { s3For, explainAwsError, errorContext } = await node();
