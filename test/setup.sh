@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests use beyond npm packages, on a fresh Debian machine (CI runs this too):
-# Debian's neovim (the LSP-outside-VS-Code test), the AWS CLI (Debian's awscli) and GnuPG (gnupg), peer oracles, and moto_server (moto[server] 5, Python: the local AWS the
+# Debian's neovim (the LSP-outside-VS-Code test), the AWS CLI (Debian's awscli), GnuPG (gnupg) and Apache Avro (python3-avro), peer oracles, and moto_server (moto[server] 5, Python: the local AWS the
 # test/aws/ tests start). Idempotent: does nothing when all is present.
 set -euo pipefail
 SUDO=""
@@ -17,6 +17,11 @@ command -v nvim >/dev/null 2>&1 || need+=(neovim)
 aws --version >/dev/null 2>&1 || need+=(awscli)
 # GnuPG is the peer of the PGP tests (test/pgp/): it reads our keys and decrypts what we encrypt, and the other way round.
 command -v gpg >/dev/null 2>&1 || need+=(gnupg)
+# Apache Avro's Python library is the peer of the Avro preview tests (test/import/avro-preview.test.ts, through
+# test/helpers/avro-peer.py): it writes the Currents-like files and reads them back. Debian's python3-avro does not
+# pull in python3-snappy, which its snappy codec needs. Both are Debian's Python's (/usr/bin/python3), not pyenv's.
+/usr/bin/python3 -c 'import avro' >/dev/null 2>&1 || need+=(python3-avro)
+/usr/bin/python3 -c 'import snappy' >/dev/null 2>&1 || need+=(python3-snappy)
 if [ ${#need[@]} -gt 0 ]; then
   apt_install "${need[@]}"
 fi
