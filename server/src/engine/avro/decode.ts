@@ -3,6 +3,10 @@
  * (a bigint until the cell is made: a JavaScript number holds only 53 bits, and Braze ids and Stripe amounts in
  * minor units may be larger), timestamps as ISO 8601 strings, unions as the value of their branch (as Apache
  * Avro's own readers give them), bytes as hex.
+ *
+ * Written here rather than taken from avsc: avsc's types module requires Node's `buffer` and `util` (the engine
+ * imports no node module) and reads longs as doubles unless given a long type of its own; the binary encoding
+ * itself is a page of the specification.
  */
 import * as l10n from '../l10n';
 import type { AvroType, Logical } from './schema';
