@@ -14,25 +14,33 @@ export function showServerProgressAsNotifications(client: LanguageClient): vscod
   const install = () =>
     // Replaces the handler vscode-languageclient installed while starting (one handler per method: the last wins).
     client.onRequest(WorkDoneProgressCreateRequest.type, ({ token }) => {
+      // withProgress runs its task a moment later: a report or the end can arrive before it. Both are kept, so
+      // that a job that ends at once (a command that first asks for a secret) leaves no notification behind.
+      let ended = false;
+      let pending: WorkDoneProgressReport | undefined;
       let finish: (() => void) | undefined;
       let report: ((v: WorkDoneProgressReport) => void) | undefined;
       let shown = 0;
       const sub = client.onProgress(WorkDoneProgress.type, token, (value) => {
         if (value.kind === 'begin') {
           const begin = value as WorkDoneProgressBegin;
+          if (begin.message || begin.percentage) pending = { kind: 'report', message: begin.message, percentage: begin.percentage };
           void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: begin.title, cancellable: begin.cancellable === true }, (progress, cancel) => {
+            if (ended) return Promise.resolve();
             cancel.onCancellationRequested(() => void client.sendNotification(WorkDoneProgressCancelNotification.type, { token }));
             report = (r) => {
               const increment = r.percentage !== undefined ? Math.max(0, r.percentage - shown) : undefined;
               if (r.percentage !== undefined) shown = Math.max(shown, r.percentage);
               progress.report({ message: r.message, increment });
             };
-            if (begin.message || begin.percentage) report({ kind: 'report', message: begin.message, percentage: begin.percentage });
+            if (pending) report(pending);
             return new Promise<void>((resolve) => (finish = resolve));
           });
         } else if (value.kind === 'report') {
-          report?.(value as WorkDoneProgressReport);
+          if (report) report(value as WorkDoneProgressReport);
+          else pending = value as WorkDoneProgressReport;
         } else {
+          ended = true;
           finish?.();
           sub.dispose();
         }

@@ -150,6 +150,8 @@ uiTest('Send Penny Test, then Verify Penny Test with the private key file, shows
 });
 
 uiTest('Export Now from the Stripe API asks for the key once, shows its progress, and Cancel leaves no _SUCCESS and no open upload', async () => {
+  // Earlier toasts (the penny test's stays: it has a button) would hide this test's.
+  await palette('Notifications: Clear All Notifications');
   await palette('Pipewright: Export Now');
   await pick('stripe-api.pipeline.json');
   // The server asks for ${secret:stripe-api-key}: a password box titled with what the key is for.
@@ -166,6 +168,9 @@ uiTest('Export Now from the Stripe API asks for the key once, shows its progress
   const until = Date.now() + 30_000;
   while ((stripe.counts()['GET /v1/charges'] ?? 0) < 2 && Date.now() < until) await page.waitForTimeout(100);
   assert.ok((stripe.counts()['GET /v1/charges'] ?? 0) >= 2, 'the export never read the charges');
+  // One notification for the run: the first try, answered "needs the key", must not leave its own behind.
+  const toasts = page.locator('.notifications-toasts .notification-toast').filter({ hasText: /exporting Acme from the Stripe API/ });
+  assert.equal(await toasts.count(), 1);
   await page.screenshot({ path: join(SHOTS, 'export-progress.png') });
   await progress.getByText('Cancel', { exact: true }).first().click();
   await notification(/was stopped: no _SUCCESS was written and its uploads were aborted/);

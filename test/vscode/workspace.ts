@@ -12,6 +12,8 @@ import { clientConfig } from '../helpers/moto';
 import { ROOT } from './harness';
 
 export const EXPORT_BUCKET = 'pw-vscode-export';
+/** A Braze Currents delivery in examples/braze/currents.pipeline.json's bucket, written by Apache Avro's Python library. */
+export const CURRENTS_KEY = 'currents/dataexport.prod-01.S3.integration.5e8b/event_type=users.messages.email.Send/date=2026-11-23-15/575e/0_0_0.avro';
 export const ACCOUNT = 'acct_1Nv0FGQ9RKHgCVdK';
 
 export interface Workspace {
@@ -71,6 +73,10 @@ export async function makeWorkspace(endpoint: string, options: { stripeApiBase?:
       await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
       for (const f of files(join(local, bucket))) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: relative(join(local, bucket), f), Body: readFileSync(f) }));
     }
+    const avro = join(home, 'currents.avro');
+    execFileSync('/usr/bin/python3', [join(ROOT, 'test/helpers/avro-peer.py'), 'write', avro, '--codec', 'deflate', '--rows', '40', '--seed', '3'], { stdio: 'pipe' });
+    await s3.send(new CreateBucketCommand({ Bucket: 'acme-braze-data', CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));
+    await s3.send(new PutObjectCommand({ Bucket: 'acme-braze-data', Key: CURRENTS_KEY, Body: readFileSync(avro) }));
   } finally {
     s3.destroy();
   }

@@ -4,6 +4,7 @@
  * filter per pipeline. The server lists (Requests.listBucket); this view only keeps the pages it was given.
  */
 import * as vscode from 'vscode';
+import { State } from 'vscode-languageclient/node';
 import { Requests, type BucketObject, type ListBucketParams, type ListBucketResult, type PipelineInfo } from '../../../server/src/protocol';
 import { ClientCommands } from '../command-ids';
 import { count, messageOf, s3Settings, whenRunning, type CommandContext } from '../context';
@@ -126,17 +127,9 @@ export class PipelinesProvider implements vscode.TreeDataProvider<Node> {
   }
 
   private async pipelines(): Promise<Node[]> {
-    const files = await vscode.workspace.findFiles('**/*.pipeline.{json,jsonc}', '**/node_modules/**', 500);
-    files.sort((a, b) => a.path.localeCompare(b.path));
-    await whenRunning(this.ctx.client);
-    return Promise.all(files.map(async (uri): Promise<Node> => {
-      try {
-        const info = (await this.ctx.client.sendRequest(Requests.pipelineInfo, { uri: uri.toString() })) as PipelineInfo;
-        return { type: 'pipeline', uri, info };
-      } catch (e) {
-        return { type: 'pipeline', uri, error: messageOf(e) };
-      }
-    }));
+    const nodes = await workspacePipelines(this.ctx);
+    void setKindsContext(nodes);
+    return nodes;
   }
 
   private key(pipeline: PipelineRef, prefix: string): string {
@@ -181,6 +174,29 @@ export class PipelinesProvider implements vscode.TreeDataProvider<Node> {
   }
 }
 
+/** Every pipeline file of the workspace with what the server knows of it. */
+async function workspacePipelines(ctx: CommandContext): Promise<Array<Extract<Node, { type: 'pipeline' }>>> {
+  const files = await vscode.workspace.findFiles('**/*.pipeline.{json,jsonc}', '**/node_modules/**', 500);
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  await whenRunning(ctx.client);
+  return Promise.all(files.map(async (uri) => {
+    try {
+      const info = (await ctx.client.sendRequest(Requests.pipelineInfo, { uri: uri.toString() })) as PipelineInfo;
+      return { type: 'pipeline' as const, uri, info };
+    } catch (e) {
+      return { type: 'pipeline' as const, uri, error: messageOf(e) };
+    }
+  }));
+}
+
+/**
+ * The kinds of pipeline in the workspace, as the context key `pipewright.kinds`: the palette shows a command only
+ * where it applies (Import Now with a stripe-import pipeline, Export Now and the penny test with a stripe-export one).
+ */
+function setKindsContext(nodes: Array<Extract<Node, { type: 'pipeline' }>>): Thenable<unknown> {
+  return vscode.commands.executeCommand('setContext', 'pipewright.kinds', [...new Set(nodes.flatMap((n) => (n.info?.kind ? [n.info.kind] : [])))]);
+}
+
 function humanSize(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KB', 'MB', 'GB', 'TB'];
@@ -198,10 +214,17 @@ export function registerPipelinesView(ctx: CommandContext): PipelinesProvider {
   const view = vscode.window.createTreeView('pipewright.pipelines', { treeDataProvider: provider, showCollapseAll: true });
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.pipeline.{json,jsonc}');
   let timer: NodeJS.Timeout | undefined;
+  // The palette's context even while the view is closed: once the server runs, and when pipeline files change.
+  const kinds = () => void workspacePipelines(ctx).then(setKindsContext, () => undefined);
   const soon = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => provider.redraw(), 300);
+    timer = setTimeout(() => {
+      provider.redraw();
+      kinds();
+    }, 300);
   };
+  ctx.extension.subscriptions.push(ctx.client.onDidChangeState((e) => e.newState === State.Running && kinds()));
+  if (ctx.client.state === State.Running) kinds();
   const objectArg = (n: unknown) => (n as Node | undefined)?.type === 'object' ? (n as Extract<Node, { type: 'object' }>) : undefined;
   ctx.extension.subscriptions.push(
     view,

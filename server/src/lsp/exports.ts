@@ -27,6 +27,18 @@ export function exportCommands(project: Project, startProgress: (title: string) 
     async exportNow(uri: unknown, options: unknown, token: CancellationToken): Promise<ExportReport> {
       const { m, p } = await pipelineOf(uri, 'exportNow');
       const o = (options ?? {}) as ExportRunOptions;
+      const missing = (e: unknown) => {
+        // The client takes the key from its secret storage (or asks for it) and runs the export again with it.
+        const data: MissingSecret = { missingSecret: { secret: (e as { missingSecret: string }).missingSecret, kind: 'text', prompt: `Stripe API key for the export of ${p.name}: a restricted key (rk_test_…) with read access to ${p.tables.join(', ')}` } };
+        return new ResponseError(ErrorCodes.InvalidRequest, (e as Error).message, data);
+      };
+      // A missing secret is said before the progress starts: the retry with the secret shows the only notification.
+      try {
+        m.checkExportSecrets(p, { ...connect(o), sourceDir: o.sourceDir, secrets: o.secrets });
+      } catch (e) {
+        if (e instanceof m.NotStartedError && e.missingSecret) throw missing(e);
+        throw new ResponseError(ErrorCodes.InvalidParams, `${(e as Error).message} Nothing was uploaded.`);
+      }
       const progress = await startProgress(l10n.t('Pipewright: exporting {0}', p.name));
       const cancel = { get isCancellationRequested() { return token.isCancellationRequested || progress.cancelled; } };
       let last = 0;
@@ -43,11 +55,7 @@ export function exportCommands(project: Project, startProgress: (title: string) 
           },
         });
       } catch (e) {
-        if (e instanceof m.NotStartedError && e.missingSecret) {
-          // The client takes the key from its secret storage (or asks for it) and runs the export again with it.
-          const data: MissingSecret = { missingSecret: { secret: e.missingSecret, kind: 'text', prompt: `Stripe API key for the export of ${p.name}: a restricted key (rk_test_…) with read access to ${p.tables.join(', ')}` } };
-          throw new ResponseError(ErrorCodes.InvalidRequest, e.message, data);
-        }
+        if (e instanceof m.NotStartedError && e.missingSecret) throw missing(e);
         const tail = e instanceof m.NotStartedError ? ' Nothing was uploaded.' : ' The run was not completed: no _SUCCESS was written and its uploads were aborted.';
         throw new ResponseError(ErrorCodes.InternalError, `${m.jobError(e, p, connect(o), 's3:PutObject')}${tail}`);
       } finally {

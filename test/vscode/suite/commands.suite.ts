@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { ContentPreview, ExportReport, ImportReport, ParquetPreview, PennySent, PennyVerified } from '../../../server/src/protocol';
+import type { AvroPreview, ContentPreview, ExportReport, ImportReport, ParquetPreview, PennySent, PennyVerified } from '../../../server/src/protocol';
 import type { BucketPreview } from '../../../client/src/commands/bucket';
 import type { PipewrightApi } from '../../../client/src/extension';
 import { test } from './runner';
@@ -111,6 +111,17 @@ test('Preview Bucket of a stripe-export pipeline lists its runs; the one just wr
   assert.ok(p.result.deliveries.runs >= 1);
   assert.equal(p.result.deliveries.latestComplete, lastExport!.runDir);
   assert.match(p.document.getText(), /✓ (complete|encrypted)/);
+});
+
+test('Preview Object of a Braze Currents delivery (Avro) shows its schema and first events', async () => {
+  const key = 'currents/dataexport.prod-01.S3.integration.5e8b/event_type=users.messages.email.Send/date=2026-11-23-15/575e/0_0_0.avro';
+  const p = await vscode.commands.executeCommand<AvroPreview>('pipewright.ui.previewObject', wsUri('examples/braze/currents.pipeline.json'), key);
+  assert.ok(p, 'the preview failed (see the Pipewright output)');
+  assert.equal(p.format, 'avro');
+  assert.equal(p.codec, 'deflate');
+  assert.ok(p.fields.some((f) => f.name === 'id'));
+  assert.equal(p.rows.length, 20);
+  assert.equal(p.truncated, true);
 });
 
 test('the Pipelines view shows each pipeline with its kind, and its bucket folder by folder', async () => {

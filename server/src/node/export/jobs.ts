@@ -81,6 +81,21 @@ export async function exportJob(p: ExportPipeline, o: ExportJobOptions): Promise
   }
 }
 
+/**
+ * The secrets a run needs, checked before anything starts (the editor asks for a missing one and runs again, so a
+ * run must not show progress first): a NotStartedError naming the secret, or nothing.
+ */
+export function checkExportSecrets(p: ExportPipeline, o: ExportJobOptions): void {
+  if (o.sourceDir) return;
+  const configured = p.source?.type === 'stripe-api' ? p.source : undefined;
+  if (!o.stripeApiKey && !configured) return;
+  try {
+    resolveSecret(o.stripeApiKey ?? configured!.apiKey, o.stripeApiKey ? '--stripe-api-key' : `${p.path}:${configured!.line}`, process.env, o.secrets);
+  } catch (e) {
+    throw e instanceof SecretError ? new NotStartedError(e.message, e.secretName) : e;
+  }
+}
+
 /** Where the run reads: --source DIR, --stripe-api-key REF, else the pipeline's `source`. */
 async function exportSource(p: ExportPipeline, o: ExportJobOptions): Promise<ExportSource> {
   if (o.sourceDir) return jsonlFolderSource(o.sourceDir);
