@@ -37,6 +37,7 @@ export interface Locator {
   nth(i: number): Locator;
   click(options?: { timeout?: number; button?: 'left' | 'right' }): Promise<void>;
   fill(text: string, options?: { timeout?: number }): Promise<void>;
+  inputValue(options?: { timeout?: number }): Promise<string>;
   waitFor(options?: { state?: 'visible' | 'attached' | 'hidden'; timeout?: number }): Promise<void>;
   textContent(options?: { timeout?: number }): Promise<string | null>;
   innerText(options?: { timeout?: number }): Promise<string>;

@@ -138,7 +138,14 @@ uiTest('Send Penny Test, then Verify Penny Test with the private key file, shows
   // The server asks for the private key: VS Code's file dialog, then "keep it?".
   const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ state: 'visible', timeout: 30_000 });
-  await input.fill(ws.privateKeyFile);
+  // The dialog fills in its starting folder a moment after it opens: type the path once it has, and check it held.
+  for (let attempt = 1; ; attempt++) {
+    await page.waitForTimeout(500);
+    await input.fill(ws.privateKeyFile);
+    await page.waitForTimeout(300);
+    if ((await input.inputValue()) === ws.privateKeyFile) break;
+    if (attempt >= 10) assert.fail(`the file dialog kept replacing the path: ${await input.inputValue()}`);
+  }
   await page.locator('.quick-input-widget').getByText('OK', { exact: true }).first().click();
   const keep = page.locator('.notifications-toasts .notification-toast').getByText('Keep', { exact: true }).first();
   await keep.waitFor({ timeout: 30_000 });

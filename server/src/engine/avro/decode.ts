@@ -10,6 +10,7 @@
  */
 import * as l10n from '../l10n';
 import type { AvroType, Logical } from './schema';
+import { isoOfEpochCount, MAX_DATE_MS } from '../timestamps';
 
 export type AvroCell = string | number | boolean | null;
 
@@ -163,21 +164,9 @@ function blocks(c: Cursor, item: () => void): void {
   }
 }
 
-const MAX_DATE_MS = 8.64e15;
-
 /** ISO 8601 with as many fraction digits as the unit has; `zone` is `Z` for UTC, empty for local timestamps. */
 function isoOf(value: bigint, perSecond: bigint, digits: number, zone: string): string {
-  let seconds = value / perSecond;
-  let fraction = value % perSecond;
-  if (fraction < 0n) {
-    fraction += perSecond;
-    seconds -= 1n;
-  }
-  const ms = Number(seconds) * 1000;
-  // Outside what a Date holds (±275,000 years): the raw count, exact.
-  if (!(Math.abs(ms) <= MAX_DATE_MS)) return value.toString();
-  const text = new Date(ms).toISOString().slice(0, 19);
-  return `${text}${digits ? `.${fraction.toString().padStart(digits, '0')}` : ''}${zone}`;
+  return isoOfEpochCount(value, perSecond, digits, zone);
 }
 
 function logical(v: number | bigint | Uint8Array, l: Logical | undefined): unknown {

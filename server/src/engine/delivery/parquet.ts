@@ -13,6 +13,7 @@
  */
 import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData, type SchemaTree } from 'hyparquet/src/index.js';
 import type { S3Access } from '../import/types';
+import { isoOfEpochCount, MAX_DATE_MS } from '../timestamps';
 
 /** A file (or object) that can be read by byte range. */
 export interface RangeSource {
@@ -218,21 +219,9 @@ function logicalText(e: SchemaTree['element']): string | undefined {
 // Values as a person reads them
 
 const decoder = new TextDecoder();
-const MAX_DATE_MS = 8.64e15;
-
 /** ISO 8601 (UTC) with as many fraction digits as the unit has: 3 for milliseconds, 6 for micro-, 9 for nanoseconds. */
 function isoOf(value: bigint | undefined | null, perSecond: bigint, digits: number): string | null {
-  if (value === undefined || value === null) return null;
-  let seconds = value / perSecond;
-  let fraction = value % perSecond;
-  if (fraction < 0n) {
-    fraction += perSecond;
-    seconds -= 1n;
-  }
-  const ms = Number(seconds) * 1000;
-  // Outside what a Date holds (±275,000 years): the raw count, exact.
-  if (!(Math.abs(ms) <= MAX_DATE_MS)) return value.toString();
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, `.${fraction.toString().padStart(digits, '0')}Z`);
+  return value === undefined || value === null ? null : isoOfEpochCount(value, perSecond, digits);
 }
 
 const PARSERS = {
