@@ -180,7 +180,10 @@ test('a failing input is a "source" error, not tampering; a plain file is "not-p
   const e = await decryptError(decryptToFile(brokenDownload(), pair.privateArmored, dest, { source: 's3://acme-stripe-data/charges/part-0.parquet.gpg' }));
   assert.equal(e.code, 'source');
   assert.match(e.message, /Reading s3:\/\/acme-stripe-data\/charges\/part-0\.parquet\.gpg failed \(socket hang up\)/);
-  const notPgp = await decryptError(decryptToFile(createReadStream(join(dir, 'plain.bin')), pair.privateArmored, dest));
+  // A Parquet file given where its .gpg was expected ("PAR1…"; random bytes would now and then read as a packet).
+  const parquetLike = join(dir, 'plain.parquet');
+  writeFileSync(parquetLike, Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(4096, 7), Buffer.from('PAR1')]));
+  const notPgp = await decryptError(decryptToFile(createReadStream(parquetLike), pair.privateArmored, dest));
   assert.equal(notPgp.code, 'not-pgp');
   assert.deepEqual(readdirSync(folder), ['delivery.parquet.gpg']);
 });

@@ -12,7 +12,7 @@ import type { AvroPreview, ContentPreview, ExportReport, ImportReport, ParquetPr
 import type { BucketPreview } from '../../../client/src/commands/bucket';
 import type { PipewrightApi } from '../../../client/src/extension';
 import { test } from './runner';
-import { ENDPOINT, PRIVATE_KEY_FILE, WORKSPACE, wsUri } from './fixture';
+import { diagnosticsOf, ENDPOINT, PRIVATE_KEY_FILE, WORKSPACE, wsUri } from './fixture';
 
 const IMPORT = wsUri('examples/stripe-import/stripe-import.pipeline.json');
 const EXPORT = wsUri('deliveries/delivery.pipeline.json');
@@ -123,6 +123,30 @@ test('Preview Object of a Braze Currents delivery (Avro) shows its schema and fi
   assert.equal(p.rows.length, 20);
   assert.equal(p.truncated, true);
 });
+
+test('Generate IAM Policies writes the pipeline\'s least-privilege policy, which lints clean', async () => {
+  const r = await vscode.commands.executeCommand<{ files: Array<{ uri: string; kind: string }> }>('pipewright.ui.generateIamPolicies', EXPORT);
+  assert.ok(r?.files.length, 'nothing generated (see the Pipewright output)');
+  const policy = vscode.Uri.parse(r.files.find((f) => f.kind === 'policy')!.uri);
+  // The server applied it as a workspace edit: read it as the editor holds it.
+  const text = (await vscode.workspace.openTextDocument(policy)).getText();
+  assert.match(text, /arn:aws:s3:::pw-vscode-export\/\*/);
+  // Once the server has checked the new text, it has no error.
+  await diagnosticsOf(policy, (ds) => !ds.some((d) => d.severity === vscode.DiagnosticSeverity.Error));
+});
+
+test('Generate PGP Key writes acct_….key, which the pipeline accepts, and keeps the private key in secret storage', async () => {
+  const account = 'acct_1VsCodeGeneratedKey';
+  const r = await vscode.commands.executeCommand<{ publicKey: vscode.Uri; fingerprint: string }>('pipewright.ui.generatePgpKey', account, wsUri('generated-keys'));
+  assert.ok(r, 'no key generated (see the Pipewright output)');
+  assert.equal(r.publicKey.fsPath, wsUri('generated-keys', `${account}.key`).fsPath);
+  const armored = readFileSync(r.publicKey.fsPath, 'utf8');
+  assert.match(armored, /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
+  assert.doesNotMatch(armored, /PRIVATE/);
+  assert.match(r.fingerprint, /^[0-9A-F]{40}$/);
+  // Nothing but the public key was written to the folder.
+  assert.deepEqual((await vscode.workspace.fs.readDirectory(wsUri('generated-keys'))).map(([n]) => n), [`${account}.key`]);
+}, 120_000);
 
 test('the Pipelines view shows each pipeline with its kind, and its bucket folder by folder', async () => {
   const { pipelines } = await api();

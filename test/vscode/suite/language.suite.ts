@@ -89,3 +89,19 @@ test('hover on a field explains it with a link to the vendor guide', async () =>
   assert.match(text, /stripe-data-pipeline-s3-role/);
   assert.match(text, /docs\.stripe\.com/);
 });
+
+test('a trust policy and a data template get their problems as they are written', async () => {
+  const cases: Array<[string, string, string, number]> = [
+    ['open.trust.json', '{\n  "Version": "2012-10-17",\n  "Statement": [\n    { "Effect": "Allow", "Principal": { "AWS": "*" }, "Action": "sts:AssumeRole" }\n  ]\n}\n', 'iam-public-trust', 4],
+    ['typo.template.json', '{\n  "object": "products",\n  "key": "product_id",\n  "columns": [\n    { "column": "product_id", "field": "metadata.external_id", "type": "strng" }\n  ]\n}\n', 'schema-enum', 5],
+  ];
+  for (const [name, text, code, line] of cases) {
+    const uri = wsUri(name);
+    await vscode.workspace.fs.writeFile(uri, Buffer.from(text));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const [d] = await diagnosticsOf(uri, (ds) => ds.some((x) => codeOf(x) === code));
+    assert.equal(d.range.start.line + 1, line, name);
+    await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    await vscode.workspace.fs.delete(uri);
+  }
+});
