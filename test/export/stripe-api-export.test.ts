@@ -15,6 +15,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { columnsOf, flatten } from '../../server/src/engine/export/tables';
 import { clientConfig, startMoto, type MotoServer } from '../helpers/moto';
 import { startStripeDouble, type StripeDouble, type StripeObject } from '../helpers/stripe-api';
+import { writeExportPipeline, writePolicies } from '../helpers/export-workspace';
 
 const BIN = resolve(__dirname, '../../bin/pipewright.js');
 const BUCKET = 'acme-stripe-api-exports';
@@ -43,13 +44,7 @@ function cli(args: string[], env: Record<string, string>): { done: Promise<{ cod
 }
 
 function pipeline(name: string, apiBase: string, extra: Record<string, unknown> = {}, source: Record<string, unknown> = {}): string {
-  const path = join(dir, `${name}.pipeline.json`);
-  writeFileSync(path, JSON.stringify({
-    kind: 'stripe-export', name, account: 'acct_1Nv0FGQ9RKHgCVdK', bucket: BUCKET, region: 'us-east-1', awsAccountId: '402871995361',
-    roleName: 'stripe-data-pipeline-s3-role', permissionPolicy: 'p.policy.json', trustPolicy: 't.trust.json', tables: TABLES, prefix: `${name}/`,
-    source: { type: 'stripe-api', apiKey: '${secret:stripe-api-key}', apiBase, ...source }, ...extra,
-  }, null, 2));
-  return path;
+  return writeExportPipeline(dir, BUCKET, name, { tables: TABLES, prefix: `${name}/`, source: { type: 'stripe-api', apiKey: '${secret:stripe-api-key}', apiBase, ...source }, ...extra });
 }
 
 before(async () => {
@@ -57,11 +52,7 @@ before(async () => {
   s3 = new S3Client({ ...clientConfig(moto.endpoint), forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   dir = mkdtempSync(join(tmpdir(), 'pw-stripe-api-'));
-  writeFileSync(join(dir, 'p.policy.json'), JSON.stringify({ Version: '2012-10-17', Statement: [
-    { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${BUCKET}` },
-    { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${BUCKET}/*` },
-  ] }, null, 2));
-  writeFileSync(join(dir, 't.trust.json'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::731954892063:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'acct_1Nv0FGQ9RKHgCVdK' } } }] }, null, 2));
+  writePolicies(dir, BUCKET);
 });
 
 after(async () => {
