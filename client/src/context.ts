@@ -44,7 +44,10 @@ export const PIPELINE_FILE = /\.pipeline\.jsonc?$/i;
  * one in the editor, else one picked from the workspace. Undefined when there is none (the user was told).
  */
 export async function pipelineUri(given: unknown, kinds?: readonly string[]): Promise<vscode.Uri | undefined> {
-  const uri = given instanceof vscode.Uri ? given : (given as { pipeline?: { uri?: vscode.Uri } } | undefined)?.pipeline?.uri;
+  // A Uri (menus, scripts), a pipeline of the Pipelines view ({ uri }) or one of its objects ({ pipeline: { uri } }).
+  const node = given as { uri?: unknown; pipeline?: { uri?: unknown } } | undefined;
+  const candidate = given instanceof vscode.Uri ? given : node?.uri instanceof vscode.Uri ? node.uri : node?.pipeline?.uri;
+  const uri = candidate instanceof vscode.Uri ? candidate : undefined;
   if (uri && PIPELINE_FILE.test(uri.path)) return uri;
   const active = vscode.window.activeTextEditor?.document.uri;
   if (active && PIPELINE_FILE.test(active.path)) return active;

@@ -162,6 +162,10 @@ test('the Pipelines view shows each pipeline with its kind, and its bucket folde
   // The last run of each shows on it: the bucket preview, just before.
   assert.match(String(byName.get('Acme deliveries (local)')!.description), /✓ preview/);
   const importRoot = roots[items.findIndex((i) => i.label === 'Acme product catalog from S3')];
+  // Its context menu runs a command on that pipeline, whatever the editor shows.
+  await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(EXPORT));
+  const fromMenu = await vscode.commands.executeCommand<BucketPreview>('pipewright.ui.previewBucket', importRoot);
+  assert.match(fromMenu?.document.getText() ?? '', /preview of examples\/stripe-import\/stripe-import\.pipeline\.json/);
   const children = await pipelines.getChildren(importRoot);
   const labels = children.map((c) => String(pipelines.getTreeItem(c).label));
   assert.ok(labels.includes('products-2026-11-01.csv'), labels.join(', '));
