@@ -167,11 +167,6 @@ export class PipelinesProvider implements vscode.TreeDataProvider<Node> {
     if (!nodes.length) nodes.push({ type: 'message', text: this.filters.get(pipeline.uri.toString()) ? vscode.l10n.t('Nothing matches the filter') : vscode.l10n.t('Empty') });
     return nodes;
   }
-
-  /** What the view holds under a folder (for tests and the "Copy" commands). */
-  held(pipeline: vscode.Uri, prefix: string): ListBucketResult | undefined {
-    return this.listings.get(`${pipeline.toString()}\n${prefix}`)?.result;
-  }
 }
 
 /** Every pipeline file of the workspace with what the server knows of it. */
