@@ -49,17 +49,20 @@ after(async () => {
 /** Runs a command from the Command Palette by its title, as a user types it. */
 async function palette(title: string): Promise<void> {
   // The commands show once the extension is active (it activates on the folder's pipeline files at start-up).
+  // F1 goes nowhere while focus sits outside the workbench (a toast that just closed, a webview): the retry
+  // gives the status bar the focus back before it presses F1 again.
+  const input = page.locator('.quick-input-widget .quick-input-box input');
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill(`>${title}`);
     try {
+      await page.keyboard.press('F1');
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(`>${title}`);
       await page.locator('.quick-input-widget .monaco-list-row').getByText(title, { exact: false }).first().waitFor({ timeout: 5_000 });
       break;
     } catch (e) {
       await page.keyboard.press('Escape');
       if (attempt >= 8) throw e;
+      await page.locator('.part.statusbar').first().click({ position: { x: 5, y: 5 }, timeout: 5_000 }).catch(() => undefined);
     }
   }
   await page.keyboard.press('Enter');
