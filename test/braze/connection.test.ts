@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseTree } from 'jsonc-parser';
 import { clientConfig, startMoto, type MotoServer } from '../helpers/moto';
@@ -30,6 +30,8 @@ const arn = (b: string) => `arn:aws:s3:::${b}`;
 const policy = (...statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 const allow = (actions: string[], resources: string[]) => ({ Effect: 'Allow', Action: actions, Resource: resources });
 const bucketsAll = [BUCKET, LOCKED, ENCRYPTED];
+const BRAZE_ACCOUNT = '563918207415';
+const EXTERNAL_ID = 'c34beb90-e8f1-4ab6-96d0-50a837d460de';
 
 /** The policies under test: Braze's own two, and the mistakes users make with them. */
 const POLICIES: Record<string, string> = {
@@ -65,6 +67,12 @@ before(async () => {
     await iam.send(new PutUserPolicyCommand({ UserName: `braze-${name}`, PolicyName: name, PolicyDocument: document }));
     const k = await iam.send(new CreateAccessKeyCommand({ UserName: `braze-${name}` }));
     keys[name] = { id: k.AccessKey!.AccessKeyId!, secret: k.AccessKey!.SecretAccessKey! };
+  }
+  // Roles: one trusted by Braze's AWS account only (as Braze's guide has it), one the user may assume to test it.
+  const trust = (principal: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } } }] });
+  for (const [role, principal] of [['braze-currents-s3', `arn:aws:iam::${BRAZE_ACCOUNT}:root`], ['braze-self-test', 'arn:aws:iam::123456789012:user/braze-admin']]) {
+    await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: trust(principal) }));
+    await iam.send(new PutRolePolicyCommand({ RoleName: role, PolicyName: 'currents', PolicyDocument: POLICIES.currents }));
   }
   s3.destroy();
   iam.destroy();
@@ -235,4 +243,32 @@ test('usage errors name what to fix and exit 2', () => {
   const noSecret = spawnSync(process.execPath, [BIN, 'braze', 'test', 'usage.pipeline.json', '--endpoint', moto.endpoint], { cwd: dir, encoding: 'utf8', env: { ...process.env, BRAZE_TEST_KEY_ID: 'AKIAEXAMPLE', PIPEWRIGHT_SECRET_BRAZE_S3_SECRET: '' } });
   assert.equal(noSecret.status, 2);
   assert.match(noSecret.stderr, /usage\.pipeline\.json: auth\.secretAccessKey: \$\{secret:braze-s3-secret\} has no value: set the environment variable PIPEWRIGHT_SECRET_BRAZE_S3_SECRET/);
+});
+
+const roleAuth = (role: string, externalId = EXTERNAL_ID) => ({ auth: { method: 'role-arn', roleArn: `arn:aws:iam::123456789012:role/${role}`, brazeAccountId: BRAZE_ACCOUNT, externalId } });
+
+test('a role only Braze\'s account may assume: judged from its trust and permission policies in IAM, step by step', async () => {
+  const r = await brazeConnectionTest(pipeline('role-braze', 'braze-currents', roleAuth('braze-currents-s3')), { endpoint: moto.endpoint, propagationWaitSeconds: 0 });
+  assert.equal(r.mode, 'judged');
+  assert.deepEqual(statuses(r), { 'sts:AssumeRole': 'passed', 's3:GetBucketLocation': 'passed', 's3:ListBucket': 'passed', 's3:PutObject': 'passed', 's3:GetObject': 'passed' });
+  assert.match(r.steps[0].message, /only Braze’s account may assume the role/);
+  assert.equal(r.ok, true);
+  assert.equal(r.testObject, undefined, 'nothing was written');
+  // The external id Braze shows is not the one the trust policy requires: Braze would be refused.
+  const wrong = await brazeConnectionTest(pipeline('role-wrong-id', 'braze-currents', roleAuth('braze-currents-s3', 'another-external-id')), { endpoint: moto.endpoint, propagationWaitSeconds: 0 });
+  assert.equal(wrong.mode, 'judged');
+  assert.equal(wrong.steps[0].status, 'failed');
+  assert.match(wrong.steps[0].message, /the trust policy does not let Braze \(arn:aws:iam::563918207415:root\) assume the role/);
+  assert.equal(wrong.ok, false);
+  // A dashboard export with the Currents policy: DeleteObject is judged refused, as S3 refused it above.
+  const exp = await brazeConnectionTest(pipeline('role-export', 'braze-export', roleAuth('braze-currents-s3')), { endpoint: moto.endpoint, propagationWaitSeconds: 0 });
+  assert.equal(statuses(exp)['s3:DeleteObject'], 'failed');
+});
+
+test('a role the user may assume too: the steps are made live with the role\'s session, the external id sent', async () => {
+  const r = await brazeConnectionTest(pipeline('role-self', 'braze-currents', roleAuth('braze-self-test')), { endpoint: moto.endpoint, propagationWaitSeconds: 0 });
+  assert.equal(r.mode, 'live');
+  assert.deepEqual(statuses(r), { 'sts:AssumeRole': 'passed', 's3:GetBucketLocation': 'passed', 's3:ListBucket': 'passed', 's3:PutObject': 'passed', 's3:GetObject': 'passed' });
+  assert.match(r.steps[0].message, /assumed as arn:aws:sts::123456789012:assumed-role\/braze-self-test\//);
+  assert.equal(r.testObject?.removed, true);
 });
