@@ -172,3 +172,16 @@ export class DuplicateFinder {
 export function gapMessage(eventType: string, hours: string[]): string {
   return l10n.t('{0}: no file for {1} hour(s) ({2}) although files arrived around them: a delivery failure (check the connector in Braze: events are dropped after 48 hours of failures) or simply no {0} events then.', eventType, hours.length, hours.length > 4 ? `${hours.slice(0, 4).join(', ')}, …` : hours.join(', '));
 }
+
+/** A Currents folder as `pipewright braze deliveries` and the editor command report it. */
+export interface DeliveriesReport extends CurrentsSummary {
+  bucket: string;
+  /** One sentence per event type with missing hours. */
+  gapMessages: string[];
+  /** undefined when not looked for. */
+  duplicates?: DuplicateEvent[];
+  duplicateCount?: number;
+  /** Events read for the duplicate search. */
+  eventsRead?: number;
+  cancelled?: boolean;
+}

@@ -2,7 +2,9 @@
  * A Currents folder read with the user's own credentials: every key listed (1,000 a page), grouped by event type and
  * hour (engine/braze/currents.ts), and — for duplicates — every Avro file read for its `id` column.
  */
-import { DuplicateFinder, gapMessage, summarizeCurrents, type CurrentsObject, type CurrentsSummary, type DuplicateEvent, type HourRange } from '../../engine/braze/currents';
+import { DuplicateFinder, gapMessage, summarizeCurrents, type CurrentsObject, type DeliveriesReport, type HourRange } from '../../engine/braze/currents';
+
+export type { DeliveriesReport };
 import type { BrazePipeline } from '../../engine/braze/target';
 import { previewAvroObject } from '../../engine/avro/container';
 import * as l10n from '../../engine/l10n';
@@ -16,18 +18,6 @@ export interface DeliveriesOptions extends ConnectOptions, HourRange {
   duplicates?: boolean;
   onProgress?: (message: string, percent: number) => void;
   token?: { readonly isCancellationRequested: boolean };
-}
-
-export interface DeliveriesReport extends CurrentsSummary {
-  bucket: string;
-  /** One sentence per event type with missing hours. */
-  gapMessages: string[];
-  /** undefined when not looked for. */
-  duplicates?: DuplicateEvent[];
-  duplicateCount?: number;
-  /** Events read for the duplicate search. */
-  eventsRead?: number;
-  cancelled?: boolean;
 }
 
 export async function currentsDeliveries(p: BrazePipeline, o: DeliveriesOptions = {}): Promise<DeliveriesReport> {
