@@ -74,6 +74,7 @@ export const STRIPE_OBJECTS: Readonly<Record<string, StripeObjectSchema>> = {
     chosenId: false,
     docs: 'https://docs.stripe.com/api/prices/create',
     fields: {
+      id: { type: 'string', createOnly: true, description: 'The id of an existing price (price_…): as the key, records update those prices; Stripe chooses the ids of new ones.' },
       product: { type: 'string', createOnly: true, description: 'The id of the product the price belongs to (prod_…); a price cannot move to another product.' },
       'product_data.name': { type: 'string', createOnly: true, description: 'Name of a new product created with the price, instead of "product".' },
       currency: { ...CURRENCY, createOnly: true, requiredOnCreate: true, description: 'Three-letter ISO currency code, lowercase; a price’s currency cannot change.' },
@@ -94,6 +95,7 @@ export const STRIPE_OBJECTS: Readonly<Record<string, StripeObjectSchema>> = {
     chosenId: false,
     docs: 'https://docs.stripe.com/api/customers/create',
     fields: {
+      id: { type: 'string', createOnly: true, description: 'The id of an existing customer (cus_…): as the key, records update those customers; Stripe chooses the ids of new ones.' },
       name: { type: 'string', clearable: true, description: 'The customer’s full name or business name.' },
       email: { type: 'string', clearable: true, description: 'The customer’s email address.' },
       description: { type: 'string', clearable: true, description: 'An arbitrary note, shown in the Dashboard.' },
