@@ -12,7 +12,8 @@
  *   JSON Lines folder: what was sent, the problems and the sync state, committed together), so the state never
  *   claims a record Stripe has not taken.
  * - Rate: requests are paced to Stripe's documented limit (test mode 25, live mode 100 requests a second, or
- *   `maxRequestsPerSecond`) with at most `concurrency` in flight; a 429 is waited out as its `Retry-After` says.
+ *   `maxRequestsPerSecond`), counted in a sliding window as Stripe counts them, with at most `concurrency` in
+ *   flight; a 429 is waited out as its `Retry-After` says, and nobody starts meanwhile.
  * - A record Stripe refuses (400/404) is a problem naming the object key, the line, the column and Stripe's
  *   message; the rest continue. A refused key, a missing permission or Stripe failing stops the run (resumable).
  * - The key: test mode always, live mode only with `"allowLiveKey": true`; no message contains it.
@@ -28,6 +29,9 @@ import { apiEndpointOf, retryAfterMs } from '../export/stripe-api';
 
 /** Stripe's documented basic rate limits, requests a second (https://docs.stripe.com/rate-limits). */
 export const STRIPE_RATE_LIMIT = { test: 25, live: 100 } as const;
+
+/** The pacing window: Stripe's second, and 5 % for the jitter between a request's start here and its arrival there. */
+const PACING_WINDOW_MS = 1050;
 
 export class StripeDestinationError extends Error {
   override name = 'StripeDestinationError';
@@ -110,12 +114,18 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
     ));
   const resource = async (name: string) => (await sdk())[name as 'products'] as unknown as Resource;
 
-  // Pacing: one start every 1000/rate ms, shared by every request in flight.
-  let nextStart = 0;
+  // Pacing as Stripe counts: at most `rate` starts in any window of a second, plus a margin for the jitter between
+  // a request's start here and its arrival there (evenly spaced starts at exactly the limit are refused now and then,
+  // and each refusal costs a whole Retry-After). Slots are handed out in order, so requests in flight never race.
+  const perWindow = Math.max(1, Math.floor(rate));
+  const starts: number[] = [];
+  let blockedUntil = 0;
   const pace = async () => {
     const now = Date.now();
-    const at = Math.max(now, nextStart);
-    nextStart = at + 1000 / rate;
+    let at = Math.max(now, blockedUntil);
+    if (starts.length >= perWindow) at = Math.max(at, starts[starts.length - perWindow] + PACING_WINDOW_MS);
+    starts.push(at);
+    if (starts.length > perWindow) starts.splice(0, starts.length - perWindow);
     if (at > now) await sleep(at - now);
     return at - now;
   };
@@ -136,7 +146,7 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
         if (++refusals > (o.rateLimitRetries ?? 8)) throw new StripeDestinationError(l10n.t('Stripe kept answering 429 (rate limit) on {0} after {1} tries: the key is shared with busier work, or "maxRequestsPerSecond" is above the account’s limit; run the import again later.', what, refusals));
         const wait = Math.min(retryAfterMs((e as { headers?: Record<string, string> }).headers?.['retry-after']) ?? 500 * 2 ** (refusals - 1), 60_000);
         // Nobody starts while the limit is being waited out: the others would only be refused too.
-        nextStart = Math.max(nextStart, Date.now() + wait);
+        blockedUntil = Math.max(blockedUntil, Date.now() + wait);
       }
     }
   };
