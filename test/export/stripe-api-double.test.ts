@@ -233,3 +233,14 @@ test("Stripe-Version: the SDK's is accepted and echoed; a malformed one is refus
   assert.equal(unknown.status, 404);
   assert.match(unknown.json.error.message, /Unrecognized request URL \(GET: \/v1\/widgets\)/);
 });
+
+test('a per-second limit, as Stripe documents it, answers 429 with Retry-After past that many requests in a second; refused requests do not count', async () => {
+  const d = await double({ seed: false, rateLimit: { perSecond: 5, retryAfterSeconds: 1 } });
+  const answers = await Promise.all(Array.from({ length: 8 }, () => call(d, 'GET', '/v1/products')));
+  assert.deepEqual(answers.map((a) => a.status).sort(), [200, 200, 200, 200, 200, 429, 429, 429]);
+  const refused = answers.find((a) => a.status === 429)!;
+  assert.equal(refused.headers.get('retry-after'), '1');
+  assert.equal(refused.json.error.code, 'rate_limit');
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.equal((await call(d, 'GET', '/v1/products')).status, 200, 'a second later the window has room again');
+});

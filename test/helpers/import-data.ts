@@ -54,11 +54,23 @@ export function toJsonArray(rows: Product[]): string {
   return `[\n${rows.map((p) => `  ${JSON.stringify(p)}`).join(',\n')}\n]\n`;
 }
 
+/** A `destination` of type stripe, as a pipeline file holds it. */
+export interface StripeDestination {
+  type: 'stripe';
+  apiKey: string;
+  apiBase?: string;
+  apiVersion?: string;
+  allowLiveKey?: boolean;
+  path?: string;
+  maxRequestsPerSecond?: number;
+  concurrency?: number;
+}
+
 /**
  * A workspace folder holding the example's template, policy and trust files, and a pipeline named `name`
  * reading `folder` of `bucket` into `destination`.
  */
-export function importWorkspace(dir: string, opts: { bucket: string; folder?: string; formats?: string[]; destination?: { type: 'sqlite' | 'jsonl'; path: string }; name?: string }): string {
+export function importWorkspace(dir: string, opts: { bucket: string; folder?: string; formats?: string[]; destination?: { type: 'sqlite' | 'jsonl'; path: string } | StripeDestination; name?: string }): string {
   mkdirSync(dir, { recursive: true });
   for (const f of ['products.template.json', 'stripe-connector.policy.json', 'stripe-connector.trust.json']) cpSync(join(EXAMPLE, f), join(dir, f));
   const pipeline = {

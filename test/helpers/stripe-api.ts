@@ -20,8 +20,9 @@
  * - `Idempotency-Key` on POST: the same key and parameters replay the stored answer with `Idempotent-Replayed:
  *   true`; the same key with other parameters or another endpoint is a 400 `idempotency_error`; answers to
  *   requests that failed validation are not stored (Stripe's documented rules);
- * - 429 `rate_limit` with `Retry-After` on a seeded share of requests; `Stripe-Version` read (a malformed one is
- *   refused) and echoed.
+ * - 429 `rate_limit` with `Retry-After` on a seeded share of requests, or past a number of requests a second (a
+ *   sliding window per mode, as Stripe's documented limits); `Stripe-Version` read (a malformed one is refused)
+ *   and echoed.
  * Every request is logged (`log`, `counts()`), so a test sees which pages were asked for. State lives in memory
  * and is seeded from the sample-data generator; nothing is answered that was not stored or computed from state.
  */
@@ -44,7 +45,12 @@ export interface StripeKey {
 
 export interface RateLimit {
   /** Share of requests answered 429, 0..1. */
-  share: number;
+  share?: number;
+  /**
+   * Requests a second per mode, as Stripe's basic rate limiter counts them (25 in test mode, 100 in live mode):
+   * a request past that many in the last second is answered 429 with `Retry-After`, and does not count.
+   */
+  perSecond?: number;
   /** Seed of the draw (the same seed refuses the same requests in the same order). */
   seed?: number;
   /** The `Retry-After` header, in seconds (default 1). */
@@ -207,6 +213,8 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
   const requestIds = prng(99);
   const idempotent = new Map<string, { endpoint: string; params: string; status: number; body: string; requestId: string }>();
   const log: LoggedRequest[] = [];
+  // Arrival times (ms) of the requests admitted in the last second, per mode, for `perSecond`.
+  const admitted = { test: [] as number[], live: [] as number[] };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, body: string): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -245,11 +253,15 @@ export async function startStripeDouble(options: StripeDoubleOptions = {}): Prom
       } catch (e) {
         formError = e instanceof FormError ? new ApiError(400, 'invalid_request_error', e.message, e.param) : e;
       }
-      if (rateLimit && rateDraw() < rateLimit.share) {
+      const window = admitted[mode];
+      while (window.length && window[0] <= entry.at - 1000) window.shift();
+      const overLimit = rateLimit?.perSecond !== undefined && window.length >= rateLimit.perSecond;
+      if (rateLimit && (overLimit || rateDraw() < (rateLimit.share ?? 0))) {
         const e = new ApiError(429, 'invalid_request_error', 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.', undefined, 'rate_limit');
         send(429, JSON.stringify(e.body()), { 'Retry-After': String(rateLimit.retryAfterSeconds ?? 1) });
         return;
       }
+      window.push(entry.at);
       if (formError) throw formError;
       if (idemKey && idemKey.length > 255) throw new ApiError(400, 'invalid_request_error', 'Idempotency-Key must be at most 255 characters long.');
       const fingerprint = canonicalForm(entry.params);

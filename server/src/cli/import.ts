@@ -11,6 +11,7 @@ import { previewBucket, previewObject, type PreviewEntry, type PreviewTotals } f
 import { runImport, stateIdOf, type ImportReport } from '../engine/import/run';
 import { formatBytes, parseShard, type SelectOptions, type Shard } from '../engine/import/select';
 import { loadImportPipeline, openDestination, PipelineError, readSyncState, type ImportPipeline } from '../node/import/pipeline';
+import { planRecords, StripeDestinationError, type StripeStats } from '../node/import/stripe';
 import { errorContext, s3For } from '../node/import/connect';
 import { explainAwsError } from '../node/aws/errors';
 import { nodeFileAccess } from '../node/files';
@@ -37,6 +38,8 @@ Options:
   --json                One JSON object per line: the entries (for stripe-export: the runs and other objects),
                         then the totals
   --since DATE, --full, --shard I/N   As for import: preview that run (stripe-import only)
+  --stripe-api-base URL With --object and a "stripe" destination: the Stripe API to plan against (each row shows
+                        create, update, unchanged or reject; the key comes from the destination's apiKey)
   --endpoint URL        S3-compatible endpoint (path-style); also AWS_ENDPOINT_URL_S3
   --profile NAME        AWS profile (default: the pipeline's "access.profile", AWS_PROFILE, default chain)
   --region R            Override the pipeline's region
@@ -44,17 +47,21 @@ Options:
 
 export const IMPORT_HELP = `Usage: pipewright import <pipeline> [options]
 
-Imports the objects the preview marks "import" into the pipeline's destination (SQLite or JSON Lines), mapping
-every record through the data template. A stopped or killed run resumes where it stopped when run again.
+Imports the objects the preview marks "import" into the pipeline's destination (SQLite, JSON Lines, or Stripe
+itself), mapping every record through the data template. A stopped or killed run resumes where it stopped when
+run again.
 
 Options:
-  --dry-run             Read, parse and map everything; write nothing
+  --dry-run             Read, parse and map everything; write nothing (with a "stripe" destination: list what
+                        would be created, updated, left unchanged or rejected, reading Stripe only)
   --since DATE          Take objects modified at or after DATE (ISO 8601), instead of the last sync's watermark
   --full                Ignore the sync state: select as a first sync (last 90 days, or --since)
   --shard I/N           Take only shard I of N (deterministic by key): N workers share one bucket, each with
                         its own destination
   --max-problems N      Problems in one object past which it is rejected (default 100)
-  --batch N             Records per committed batch (default 5000)
+  --batch N             Records per committed batch (default 5000; 100 for a "stripe" destination)
+  --stripe-api-base URL Send the Stripe requests there instead of the destination's "apiBase" (a proxy, a local
+                        test server: http only to this machine)
   --json                Print the report as JSON
   --endpoint URL, --profile NAME, --region R   As for preview
 
@@ -108,7 +115,7 @@ function parseCommon(a: string, next: () => string | undefined, o: Common): stri
 }
 
 export async function runPreview(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, cwd: string): Promise<number> {
-  const o: Common & { object?: string; rows?: number; columns?: string[]; privateKey?: string; prefix?: string; glob?: string; summary?: boolean } = {};
+  const o: Common & { object?: string; rows?: number; columns?: string[]; privateKey?: string; prefix?: string; glob?: string; summary?: boolean; stripeApiBase?: string } = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const next = () => args[++i];
@@ -126,6 +133,7 @@ export async function runPreview(args: string[], stdout: NodeJS.WritableStream, 
     else if (a === '--prefix') o.prefix = next() ?? '';
     else if (a === '--glob') o.glob = next();
     else if (a === '--summary') o.summary = true;
+    else if (a === '--stripe-api-base') o.stripeApiBase = next();
     else if (a.startsWith('-')) {
       const err = parseCommon(a, next, o);
       if (err) return usage(stderr, 'preview', err === 'unknown' ? `unknown option ${a}` : err);
@@ -171,7 +179,20 @@ export async function runPreview(args: string[], stdout: NodeJS.WritableStream, 
       return 0;
     }
     if (o.object) {
-      const c = await previewObject(s3, p.bucket, o.object, p.template, { maxRows: o.rows && o.rows > 0 ? o.rows : 20 });
+      // With a Stripe destination each row shows what the import would do with it (read-only requests).
+      let planner;
+      try {
+        planner = p.destination.type === 'stripe' ? openDestination(p, { readOnly: true, stripeApiBase: o.stripeApiBase }) : undefined;
+      } catch (e) {
+        job.dispose();
+        return configError(stderr, 'preview', e);
+      }
+      let c;
+      try {
+        c = await previewObject(s3, p.bucket, o.object, p.template, { maxRows: o.rows && o.rows > 0 ? o.rows : 20, plan: planner && ((records) => planRecords(planner, records)) });
+      } finally {
+        await planner?.close();
+      }
       if (o.json) stdout.write(`${JSON.stringify(c)}\n`);
       else stdout.write(contentText(c));
       return 0;
@@ -200,7 +221,7 @@ export async function runPreview(args: string[], stdout: NodeJS.WritableStream, 
 }
 
 export async function runImportCommand(args: string[], stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream, cwd: string): Promise<number> {
-  const o: Common & { dryRun?: boolean; maxProblems?: number; batch?: number } = {};
+  const o: Common & { dryRun?: boolean; maxProblems?: number; batch?: number; stripeApiBase?: string } = {};
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const next = () => args[++i];
@@ -209,7 +230,10 @@ export async function runImportCommand(args: string[], stdout: NodeJS.WritableSt
       return 0;
     }
     if (a === '--dry-run') o.dryRun = true;
-    else if (a === '--max-problems' || a === '--batch') {
+    else if (a === '--stripe-api-base') {
+      o.stripeApiBase = next();
+      if (!o.stripeApiBase) return usage(stderr, 'import', '--stripe-api-base needs a URL');
+    } else if (a === '--max-problems' || a === '--batch') {
       const n = Number(next());
       if (!Number.isInteger(n) || n < 1) return usage(stderr, 'import', `${a} needs a whole number ≥ 1`);
       if (a === '--batch') o.batch = n;
@@ -223,14 +247,17 @@ export async function runImportCommand(args: string[], stdout: NodeJS.WritableSt
   if (!o.pipeline) return usage(stderr, 'import', 'name the pipeline, e.g. pipewright import products.pipeline.json');
   let p: ImportPipeline;
   let destination;
+  const job = terminalJob(stderr, 'importing');
   try {
     p = loadImportPipeline(resolve(cwd, o.pipeline));
-    destination = openDestination(p, { readOnly: o.dryRun });
+    destination = openDestination(p, { readOnly: o.dryRun, token: job.token, stripeApiBase: o.stripeApiBase });
   } catch (e) {
+    job.dispose();
     return configError(stderr, 'import', e);
   }
   const s3 = s3For(p, o);
-  const job = terminalJob(stderr, 'importing');
+  // Stripe takes 25 requests a second in test mode: small batches keep the ledger close to what Stripe has.
+  const batchSize = o.batch ?? (p.destination.type === 'stripe' ? 100 : undefined);
   let report: ImportReport;
   try {
     report = await runImport({ bucket: p.bucket, folder: p.folder, formats: p.formats }, p.template, stateIdOf(p.name, o.shard), {
@@ -238,18 +265,19 @@ export async function runImportCommand(args: string[], stdout: NodeJS.WritableSt
       destination,
       token: job.token,
       progress: (x) => (x.phase === 'listing' ? job.progress(x.listed, x.listed + 1) : job.progress(Math.round(x.bytesDone / 1024), Math.max(1, Math.round(x.bytesTotal / 1024)), x.current)),
-    }, { since: o.since, full: o.full, shard: o.shard, dryRun: o.dryRun, maxProblemsPerObject: o.maxProblems, batchSize: o.batch });
+    }, { since: o.since, full: o.full, shard: o.shard, dryRun: o.dryRun, maxProblemsPerObject: o.maxProblems, batchSize });
   } catch (e) {
     job.dispose();
     await destination.close().catch(() => undefined);
-    stderr.write(`pipewright import: ${e instanceof PipelineError ? e.message : explainAwsError(e, errorContext(p, o, 's3:GetObject'))}\n`);
+    stderr.write(`pipewright import: ${e instanceof PipelineError || e instanceof StripeDestinationError ? e.message : explainAwsError(e, errorContext(p, o, 's3:GetObject'))}\n`);
     stderr.write('pipewright import: what was committed is kept; run the same command again to resume.\n');
     return 3;
   }
   job.dispose();
   await destination.close();
-  if (o.json) stdout.write(`${JSON.stringify(report)}\n`);
-  else stdout.write(reportText(p, report, destination.description));
+  const stripe = 'stats' in destination ? (destination as { stats(): StripeStats }).stats() : undefined;
+  if (o.json) stdout.write(`${JSON.stringify(stripe ? { ...report, stripe } : report)}\n`);
+  else stdout.write(reportText(p, report, destination.description) + (stripe ? stripeText(report, stripe) : ''));
   if (report.cancelled) return 130;
   return report.problems > 0 || report.objects.some((x) => x.status !== 'imported') ? 1 : 0;
 }
@@ -277,6 +305,10 @@ export function contentText(c: Awaited<ReturnType<typeof previewObject>>): strin
     out.push('Template:');
     for (const m of c.mapping) out.push(`  ${m.found ? (m.failures ? '✗' : '✓') : '?'} ${m.column} → ${m.field} (${m.type})${m.found ? '' : ': not in the file'}${m.failures ? `: ${m.failures} ${m.failures === 1 ? 'value fails' : 'values fail'}` : ''}`);
   }
+  if (c.actions) {
+    out.push('Stripe:');
+    for (const x of c.actions) out.push(`  line ${x.line}: ${x.action}${x.key ? ` ${x.key}` : ''}${x.id ? ` → ${x.id}` : ''}${x.changed ? ` (${x.changed.join(', ')})` : ''}${x.message ? ` — ${x.message}` : ''}`);
+  }
   if (c.problems.length) {
     out.push('Problems:');
     for (const x of c.problems.slice(0, 50)) out.push(`  line ${x.line}${x.column ? `, ${x.column}` : ''}${x.value !== undefined ? ` = ${JSON.stringify(x.value)}` : ''}: ${x.message}`);
@@ -301,6 +333,16 @@ function reportText(p: ImportPipeline, r: ImportReport, where: string): string {
   }
   if (r.cancelled) out.push('  stopped: run the same command again to resume.');
   else if (!r.dryRun) out.push(`  watermark: ${r.watermark ?? 'none yet'}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** What the Stripe destination did (or, dry, would do): per action, the plan of a dry run, the requests and the waiting. */
+function stripeText(r: ImportReport, s: StripeStats): string {
+  const a = r.actions ?? {};
+  const out = [`  Stripe: ${r.dryRun ? 'would create' : 'created'} ${a.create ?? 0}, ${r.dryRun ? 'update' : 'updated'} ${a.update ?? 0}, unchanged ${a.unchanged ?? 0}, rejected ${a.reject ?? 0}`];
+  if (r.dryRun) for (const x of (r.planSample ?? []).slice(0, 50)) out.push(`    ${x.action.padEnd(9)} ${x.object}:${x.line} ${x.key}${x.id ? ` → ${x.id}` : ''}${x.changed ? ` (${x.changed.join(', ')})` : ''}${x.message ? `: ${x.message}` : ''}`);
+  const busy = s.waitedMs + s.sentMs;
+  out.push(`  Stripe requests: ${s.requests} (${s.rateLimited} answered 429); ${busy ? Math.round((100 * s.waitedMs) / busy) : 0}% of their time waiting on the rate limit`);
   return `${out.join('\n')}\n`;
 }
 

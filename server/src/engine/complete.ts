@@ -13,6 +13,7 @@ import { propAt, quote } from './json';
 import { AWS_REGIONS } from '../data/regions';
 import { IAM_ACTIONS, IAM_SERVICES } from '../data/iam';
 import { AEP_RESOURCE_PATHS } from '../data/aep';
+import { STRIPE_OBJECTS } from '../data/stripe-objects';
 import { fileKindFromName } from './kinds';
 import * as l10n from './l10n';
 
@@ -106,6 +107,24 @@ function specialValues(kind: string, doc: ParsedDocument, range: [number, number
           documentation: `${a.description}\n\n${l10n.t('Access level: {0}. Resource types: {1}.', a.accessLevel, a.resourceTypes.join(', ') || '*')}`,
         })),
       ];
+    case 'stripe-field': {
+      // The fields of the template's own object (its "object"), then a metadata key to fill in.
+      const object = doc.root?.type === 'object' ? doc.root.children?.find((p) => p.children?.[0]?.value === 'object')?.children?.[1]?.value : undefined;
+      const schema = typeof object === 'string' ? STRIPE_OBJECTS[object] : undefined;
+      if (!schema) return [];
+      return [
+        ...Object.entries(schema.fields).map(([path, f]) => ({
+          label: path,
+          kind: 'value' as const,
+          insertText: quote(path),
+          filterText: quote(path),
+          replace: range,
+          detail: `${f.type}${f.values ? `: ${f.values.join(' | ')}` : ''}${f.createOnly ? ` — ${l10n.t('set on create only')}` : ''}`,
+          documentation: `${f.description}\n\n${schema.docs}`,
+        })),
+        { label: 'metadata.…', kind: 'reference', insertText: '"metadata.${1:external_id}"', snippet: true, filterText: '"metadata.', replace: range, documentation: l10n.t('Your own key on the {0} (a string); as the template\'s key it is how an import into Stripe finds the {0} again.', schema.object), sortText: '~metadata' },
+      ];
+    }
     case 'resource-path':
       return Object.entries(AEP_RESOURCE_PATHS).map(([p, d]) => ({ label: p, kind: 'enum', insertText: quote(p), filterText: quote(p), replace: range, documentation: d }));
     case 'secret-ref':

@@ -67,6 +67,7 @@ export const CODES = {
   'pgp-key-name': ['warning', 'The PGP public key file does not follow Stripe’s naming.'],
   'template-key': ['error', 'The template key is not one of its columns.'],
   'template-column': ['error', 'A template column is malformed or repeated.'],
+  'template-field': ['warning', 'A template column fills a field its Stripe object does not have.'],
   'stripe-schedule': ['warning', 'Stripe Data Pipeline delivers every 3 hours.'],
   'iam-missing-permission': ['error', 'The policy refuses a request the integration makes.'],
   'iam-unneeded-grant': ['warning', 'The policy grants more than the integration needs (least privilege).'],

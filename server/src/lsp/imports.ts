@@ -8,11 +8,12 @@ import { ResponseError, ErrorCodes, LSPErrorCodes, ProgressType, WorkDoneProgres
 import type { Project } from '../engine';
 import { avroKind } from '../engine/avro/container';
 import { parquetKind, previewParquetObject } from '../engine/delivery/object';
+import type { Destination } from '../engine/import/destination';
 import { previewBucket, previewObject, type PreviewEntry } from '../engine/import/preview';
 import { runImport, stateIdOf, type ImportReport } from '../engine/import/run';
 import { parseShard, type Shard } from '../engine/import/select';
 import type { ImportPipeline } from '../node/import/pipeline';
-import { Requests, type ImportRunOptions, type PreviewBucketParams, type PreviewBucketResult, type PreviewObjectParams, type PreviewObjectResult } from '../protocol';
+import { Requests, type ImportRunOptions, type MissingSecret, type PreviewBucketParams, type PreviewBucketResult, type PreviewObjectParams, type PreviewObjectResult } from '../protocol';
 import { previewAvroRequest } from './avro';
 import { deliveryRequests, isExportPipeline } from './deliveries';
 import { uriToPath } from './uri';
@@ -22,10 +23,11 @@ import { uriToPath } from './uri';
  * start-up to first diagnostics is measured and should not pay for them.
  */
 const node = () =>
-  Promise.all([import('../node/import/pipeline'), import('../node/import/connect'), import('../node/aws/errors')]).then(([pipeline, connect, errors]) => ({
+  Promise.all([import('../node/import/pipeline'), import('../node/import/connect'), import('../node/aws/errors'), import('../node/import/stripe')]).then(([pipeline, connect, errors, stripe]) => ({
     ...pipeline,
     ...connect,
     ...errors,
+    planRecords: stripe.planRecords,
   }));
 
 export interface JobProgress {
@@ -115,7 +117,7 @@ export function registerImportRequests(connection: Connection, project: Project,
     if (avroKind(params.key)) return previewAvroRequest(project, params, token);
     if (isExportPipeline(project, params.uri)) return deliveries.previewObject(params, token);
     const p = await pipelineOf(params?.uri, 'previewObject');
-    const { s3For, explainAwsError, errorContext } = await node();
+    const { s3For, explainAwsError, errorContext, openDestination, planRecords } = await node();
     const abort = new AbortController();
     const stop = token.onCancellationRequested(() => abort.abort());
     try {
@@ -126,7 +128,21 @@ export function registerImportRequests(connection: Connection, project: Project,
         const decrypt = params.privateKey ? fileDecryptor(s3, p.bucket, params.privateKey) : undefined;
         return await previewParquetObject(s3, p.bucket, params.key, { maxRows: params.rows, columns: params.columns, decrypt, signal: abort.signal });
       }
-      return await previewObject(s3, p.bucket, params.key, p.template, { maxRows: params.rows, signal: abort.signal });
+      // With a Stripe destination whose key the request carries (or the environment has), each row shows what the
+      // import would do with it; without the key the preview is the same, without the plan.
+      let planner: Destination | undefined;
+      if (p.destination.type === 'stripe') {
+        try {
+          planner = openDestination(p, { readOnly: true, secrets: params.secrets });
+        } catch {
+          planner = undefined;
+        }
+      }
+      try {
+        return await previewObject(s3, p.bucket, params.key, p.template, { maxRows: params.rows, signal: abort.signal, plan: planner && ((records) => planRecords(planner!, records)) });
+      } finally {
+        await planner?.close();
+      }
     } catch (e) {
       if (abort.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'The object preview was cancelled.');
       throw new ResponseError(ErrorCodes.InternalError, explainAwsError(e, errorContext(p, params, 's3:GetObject', params.key)));
@@ -143,13 +159,18 @@ export function registerImportRequests(connection: Connection, project: Project,
       const shard = shardOf(o.shard);
       const since = dateOf(o.since);
       let destination;
+      // Looked at by the Stripe destination between requests, once the progress (and its Cancel) exists.
+      let progress: JobProgress | undefined;
+      const cancel = { get isCancellationRequested() { return token.isCancellationRequested || !!progress?.cancelled; } };
       try {
-        destination = openDestination(p, { readOnly: o.dryRun });
+        destination = openDestination(p, { readOnly: o.dryRun, secrets: o.secrets, token: cancel });
       } catch (e) {
-        throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
+        const secret = (e as { secretName?: string }).secretName;
+        // The client takes the Stripe key from its secret storage (or asks for it) and runs the import again with it.
+        const data: MissingSecret | undefined = secret ? { missingSecret: { secret, kind: 'text', prompt: l10n.t('Stripe API key for the import of {0}: a restricted key (rk_test_…) with write access to {1}', p.name, p.template.object) } } : undefined;
+        throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message, data);
       }
-      const progress = await startProgress(l10n.t('Pipewright: importing {0}', p.name));
-      const cancel = { get isCancellationRequested() { return token.isCancellationRequested || progress.cancelled; } };
+      progress = await startProgress(l10n.t('Pipewright: importing {0}', p.name));
       const report = throttled(progress);
       try {
         return await runImport({ bucket: p.bucket, folder: p.folder, formats: p.formats }, p.template, stateIdOf(p.name, shard), {
@@ -160,9 +181,10 @@ export function registerImportRequests(connection: Connection, project: Project,
             x.phase === 'listing'
               ? report(undefined, `listing: ${x.listed.toLocaleString('en-US')} objects`)
               : report(x.bytesTotal ? Math.round((100 * x.bytesDone) / x.bytesTotal) : undefined, `${x.objectsDone}/${x.selected} files, ${x.records.toLocaleString('en-US')} records${x.current ? ` — ${x.current.slice(x.current.lastIndexOf('/') + 1)}` : ''}`),
-        }, { since, full: o.full, shard, dryRun: o.dryRun });
+        }, { since, full: o.full, shard, dryRun: o.dryRun, batchSize: p.destination.type === 'stripe' ? 100 : undefined });
       } catch (e) {
-        throw new ResponseError(ErrorCodes.InternalError, `${explainAwsError(e, errorContext(p, o, 's3:GetObject'))} What was committed is kept: run the import again to resume.`);
+        const why = (e as Error).name === 'StripeDestinationError' ? (e as Error).message : explainAwsError(e, errorContext(p, o, 's3:GetObject'));
+        throw new ResponseError(ErrorCodes.InternalError, `${why} What was committed is kept: run the import again to resume.`);
       } finally {
         await destination.close().catch(() => undefined);
         progress.done();

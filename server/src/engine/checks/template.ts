@@ -1,14 +1,17 @@
 /** Checks on import data templates: the key names a column, columns are unique, enums carry their values. */
+import type { Node } from 'jsonc-parser';
 import { finding, type Finding } from '../diagnostics';
 import { arrayItems, didYouMean, objectProp, propertyNode, stringOf } from '../json';
 import type { ParsedDocument } from '../parse';
 import { replaceFix } from '../schema';
 import * as l10n from '../l10n';
+import { STRIPE_OBJECTS, stripeField } from '../../data/stripe-objects';
 
 export function checkTemplate(doc: ParsedDocument, out: Finding[]): void {
   const root = doc.root;
   if (!root || root.type !== 'object') return;
   const columns = arrayItems(objectProp(root, 'columns'));
+  const object = stringOf(objectProp(root, 'object'));
   const names: string[] = [];
   const fields = new Map<string, string>();
   for (const c of columns) {
@@ -24,6 +27,7 @@ export function checkTemplate(doc: ParsedDocument, out: Finding[]): void {
       const other = fields.get(field);
       if (other !== undefined && other !== name) out.push(finding('template-column', l10n.t('Field "{0}" is already filled from column "{1}": two columns would overwrite each other.', field, other), fieldNode.offset, fieldNode.offset + fieldNode.length));
       fields.set(field, name ?? '');
+      checkField(object, field, fieldNode, out);
     }
     const type = stringOf(objectProp(c, 'type'));
     const values = propertyNode(c, 'values');
@@ -43,4 +47,20 @@ export function checkTemplate(doc: ParsedDocument, out: Finding[]): void {
     const s = didYouMean(key, names);
     out.push(finding('template-key', l10n.sentences(l10n.t('The key "{0}" is not one of the template\'s columns ({1}).', key, names.join(', ')), s && l10n.t('Did you mean "{0}"?', s)), keyNode.offset, keyNode.offset + keyNode.length, s ? [replaceFix(keyNode, s)] : undefined));
   }
+}
+
+/** A field the template's Stripe object has, from the shipped Stripe object schemas (objects without one are not checked). */
+function checkField(object: string | undefined, field: string, node: Node, out: Finding[]): void {
+  const schema = object ? STRIPE_OBJECTS[object] : undefined;
+  if (!schema || stripeField(object!, field)) return;
+  const s = didYouMean(field, Object.keys(schema.fields));
+  out.push(
+    finding(
+      'template-field',
+      l10n.sentences(l10n.t('A Stripe {0} has no field "{1}" an import can write: use one of its fields or "metadata.<key>" for your own data.', schema.object, field), s && l10n.t('Did you mean "{0}"?', s)),
+      node.offset,
+      node.offset + node.length,
+      s ? [replaceFix(node, s)] : undefined,
+    ),
+  );
 }

@@ -1,8 +1,8 @@
 /**
  * Where an import delivers its records. A destination keeps the sync state itself and writes it in the same
  * transaction as the records (SQLite: one transaction; JSON Lines: files truncated back to the state's
- * lengths on open), so that a crash between the two cannot happen. The Stripe API (a later issue) plugs in
- * here without touching the run.
+ * lengths on open), so that a crash between the two cannot happen. The Stripe API plugs in here
+ * (server/src/node/import/stripe.ts): its records go to Stripe first, then into a local ledger with the state.
  */
 import type { MappedRecord } from './mapping';
 import type { SyncState } from './state';
@@ -40,11 +40,37 @@ export interface FinishedObject {
   lastModified: string;
 }
 
+/** What a destination did with each record, for a destination that decides per record (Stripe). */
+export type RecordAction = 'create' | 'update' | 'unchanged' | 'reject';
+
+export interface PlannedRecord {
+  object: string;
+  line: number;
+  key: string;
+  action: RecordAction;
+  /** The object created, updated or left unchanged (absent for a create in a dry run). */
+  id?: string;
+  /** Why it is rejected (Stripe's own message when Stripe refused it). */
+  message?: string;
+  /** For an update: the fields that differ from what Stripe holds. */
+  changed?: string[];
+}
+
+export interface CommitResult {
+  actions: Partial<Record<RecordAction, number>>;
+  /** Records the destination refused; each is also stored as a problem of the batch. */
+  rejected: ImportProblem[];
+  /** Each record's decision, in order (kept by the run as a sample). */
+  records: PlannedRecord[];
+}
+
 export interface Destination {
   /** For messages: "SQLite database out/import.db". */
   readonly description: string;
   loadState(stateId: string): Promise<SyncState | undefined>;
   /** Upserts the records on their key, keeps the problems, stores the state: all or nothing. */
-  commit(batch: Batch): Promise<void>;
+  commit(batch: Batch): Promise<void | CommitResult>;
+  /** For a dry run: what commit would do with the batch, writing nothing. */
+  plan?(batch: Batch): Promise<CommitResult>;
   close(): Promise<void>;
 }

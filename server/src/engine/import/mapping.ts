@@ -34,6 +34,8 @@ export interface MappedRecord {
   line: number;
   /** The S3 key the record comes from (set by the run). */
   source?: string;
+  /** That object's ETag (set by the run): with the key and line, it names the record across runs. */
+  etag?: string;
 }
 
 export interface FieldError {

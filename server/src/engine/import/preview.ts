@@ -4,7 +4,8 @@
  * columns found, and how the data template maps them.
  */
 import type { CancellationToken } from '../lint';
-import { createMapper, type FieldError, type Template } from './mapping';
+import type { PlannedRecord } from './destination';
+import { createMapper, type FieldError, type MappedRecord, type Template } from './mapping';
 import { createRecordReader, formatOfKey } from './parse';
 import { decide, LISTING_WARNING_OBJECTS, type SelectOptions, type Verdict, type VerdictKind } from './select';
 import type { FileFormat, ParseProblem, ParsedRecord, S3Access } from './types';
@@ -111,9 +112,18 @@ export interface ContentPreview {
   problems: Array<{ line: number; column?: string; value?: string; message: string }>;
   /** Whether the object has more rows than shown. */
   truncated: boolean;
+  /** With a destination that decides per record (Stripe): what the import would do with each row shown. */
+  actions?: PlannedRecord[];
 }
 
-export async function previewObject(s3: S3Access, bucket: string, key: string, template: Template | undefined, options: { maxRows?: number; signal?: AbortSignal } = {}): Promise<ContentPreview> {
+export interface PreviewObjectOptions {
+  maxRows?: number;
+  signal?: AbortSignal;
+  /** The destination's decision for the rows that map (Stripe: create, update, unchanged or reject), read-only. */
+  plan?: (records: MappedRecord[]) => Promise<PlannedRecord[]>;
+}
+
+export async function previewObject(s3: S3Access, bucket: string, key: string, template: Template | undefined, options: PreviewObjectOptions = {}): Promise<ContentPreview> {
   const format = formatOfKey(key);
   if (!format) throw new Error(`${key}: not a CSV, TSV, JSON or JSONL file`);
   const maxRows = options.maxRows ?? 20;
@@ -154,7 +164,10 @@ export async function previewObject(s3: S3Access, bucket: string, key: string, t
   const columns = names.map((name, i) => ({ name, type: inferType(rows.map((r) => r.cells[i] ?? '')) }));
 
   let mapping: ContentPreview['mapping'];
+  let actions: ContentPreview['actions'];
   if (template) {
+    const mapped: MappedRecord[] = [];
+    const unmapped: PlannedRecord[] = [];
     const mapper = createMapper(template);
     if (header && records[0]) {
       const h = mapper.useHeader(records[0].fields ?? []);
@@ -163,7 +176,9 @@ export async function previewObject(s3: S3Access, bucket: string, key: string, t
     const failures = new Map<string, number>();
     const errors: FieldError[] = [];
     for (const r of body) {
-      mapper.map(r, errors);
+      const m = mapper.map(r, errors);
+      if (m) mapped.push({ ...m, source: key });
+      else if (errors.length) unmapped.push({ object: key, line: r.line, key: '', action: 'reject', message: errors[0].message });
       for (const e of errors) {
         problems.push({ line: e.line, column: e.column, value: e.value, message: e.message });
         if (e.column) failures.set(e.column, (failures.get(e.column) ?? 0) + 1);
@@ -174,9 +189,10 @@ export async function previewObject(s3: S3Access, bucket: string, key: string, t
       const i = names.indexOf(c.column);
       return { column: c.column, field: c.field, type: c.type, found: i >= 0 || (format !== 'csv' && format !== 'tsv' && c.column.includes('.')), failures: failures.get(c.column) ?? 0, example: i >= 0 ? rows.find((r) => r.cells[i])?.cells[i] : undefined };
     });
+    if (options.plan) actions = [...(await options.plan(mapped)), ...unmapped].sort((a, b) => a.line - b.line);
   }
   problems.sort((a, b) => a.line - b.line);
-  return { key, format, columns, rows, mapping, problems, truncated };
+  return { key, format, columns, rows, mapping, problems, truncated, ...(actions ? { actions } : {}) };
 }
 
 function cellText(v: unknown): string {

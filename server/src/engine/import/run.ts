@@ -6,7 +6,7 @@
  * delivered are exactly those of one clean run.
  */
 import type { CancellationToken } from '../lint';
-import type { Destination, FinishedObject, ImportProblem } from './destination';
+import type { Batch, CommitResult, Destination, FinishedObject, ImportProblem, PlannedRecord, RecordAction } from './destination';
 import { createMapper, type FieldError, type MappedRecord, type Template } from './mapping';
 import { createRecordReader } from './parse';
 import { decide, type SelectOptions, type Shard, type VerdictKind } from './select';
@@ -78,6 +78,10 @@ export interface ImportReport {
   resumedObjects: number;
   /** The watermark after the run (unchanged when cancelled or dry). */
   watermark?: string;
+  /** For a destination that decides per record (Stripe): how many records were created, updated … */
+  actions?: Partial<Record<RecordAction, number>>;
+  /** The first of those decisions (as many as problems are kept), for a dry run's plan. */
+  planSample?: PlannedRecord[];
 }
 
 export interface ImportDeps {
@@ -147,6 +151,22 @@ export async function runImport(source: ImportSource, template: Template, stateI
   // Records, problems and finished objects wait here until a batch is due: committing after every small
   // object would cost a transaction (and a sync to disk) per file.
   const pending = { records: [] as MappedRecord[], problems: [] as ImportProblem[], finished: [] as FinishedObject[] };
+  // A dry run asks a destination that can plan (Stripe) what it would do; others are not called at all.
+  const deliver = async (batch: Batch) => {
+    const result = options.dryRun ? await destination.plan?.(batch) : await destination.commit(batch);
+    if (result) merge(result);
+  };
+  const merge = (r: CommitResult) => {
+    const actions = (report.actions ??= {});
+    for (const [k, n] of Object.entries(r.actions)) actions[k as RecordAction] = (actions[k as RecordAction] ?? 0) + (n ?? 0);
+    const sample = (report.planSample ??= []);
+    for (const x of r.records) if (sample.length < keep) sample.push(x);
+    for (const p of r.rejected) {
+      report.problems++;
+      progress.problems++;
+      if (report.problemSamples.length < keep) report.problemSamples.push(p);
+    }
+  };
   let lastCommit = Date.now();
   const due = () => pending.records.length + pending.problems.length >= batchSize || Date.now() - lastCommit >= COMMIT_INTERVAL_MS;
   const commitNow = async (partial: PartialObject | undefined) => {
@@ -158,7 +178,7 @@ export async function runImport(source: ImportSource, template: Template, stateI
     pending.problems = [];
     pending.finished = [];
     lastCommit = Date.now();
-    if (!options.dryRun) await destination.commit(batch);
+    await deliver(batch);
   };
 
   for (const o of selected) {
@@ -184,10 +204,9 @@ export async function runImport(source: ImportSource, template: Template, stateI
     const batch = { stateId, target: template.object, records: pending.records, problems: pending.problems, finished: pending.finished, state };
     report.records += pending.records.length;
     progress.records += pending.records.length;
-    if (!options.dryRun) {
-      await destination.commit(batch);
-      report.watermark = state.watermark;
-    } else state = { ...state, run: finished };
+    await deliver(batch);
+    if (!options.dryRun) report.watermark = state.watermark;
+    else state = { ...state, run: finished };
   }
   return report;
 
@@ -232,6 +251,7 @@ export async function runImport(source: ImportSource, template: Template, stateI
         }
         if (m) {
           m.source = o.key;
+          m.etag = o.etag;
           pending.records.push(m);
           objectRecords++;
         }

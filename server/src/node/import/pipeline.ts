@@ -14,6 +14,10 @@ import { objectProp, stringOf } from '../../engine/json';
 import { nodeFileAccess } from '../files';
 import { openJsonlDestination } from './jsonl';
 import { openSqliteDestination } from './sqlite';
+import { stripeDestination, StripeDestinationError } from './stripe';
+import { stripeTarget } from '../../engine/import/stripe-plan';
+import type { CancellationToken } from '../../engine';
+import { resolveSecret } from '../secrets';
 
 export interface ImportPipeline {
   path: string;
@@ -24,9 +28,23 @@ export interface ImportPipeline {
   formats: FileFormat[];
   templatePath: string;
   template: Template;
-  destination: { type: 'sqlite' | 'jsonl'; path: string } | { type: 'stripe' };
+  destination: { type: 'sqlite' | 'jsonl'; path: string } | StripeDestinationConfig;
   /** How Pipewright itself reaches the bucket (the pipeline's optional "access"). */
   access: { profile?: string; roleArn?: string; externalId?: string };
+}
+
+/** `destination` of type stripe; `path` is the ledger folder (what was sent, the problems, the sync state). */
+export interface StripeDestinationConfig {
+  type: 'stripe';
+  apiKey: string;
+  apiBase?: string;
+  apiVersion?: string;
+  allowLiveKey: boolean;
+  path: string;
+  maxRequestsPerSecond?: number;
+  concurrency?: number;
+  /** 1-based line of `destination.apiKey`, for messages about the key. */
+  line: number;
 }
 
 export class PipelineError extends Error {}
@@ -53,9 +71,20 @@ export function loadImportPipeline(file: string, project = new Project(nodeFileA
   const formats = ((getNodeValue(objectProp(root, 'formats')!) as string[]) ?? []).map((f) => f.toLowerCase() as FileFormat);
   const dest = objectProp(root, 'destination');
   const destType = stringOf(objectProp(dest, 'type')) ?? 'sqlite';
-  const destination =
+  const num = (name: string) => (typeof objectProp(dest, name)?.value === 'number' ? (objectProp(dest, name)!.value as number) : undefined);
+  const destination: ImportPipeline['destination'] =
     destType === 'stripe'
-      ? ({ type: 'stripe' } as const)
+      ? {
+          type: 'stripe',
+          apiKey: stringOf(objectProp(dest, 'apiKey'))!,
+          apiBase: stringOf(objectProp(dest, 'apiBase')),
+          apiVersion: stringOf(objectProp(dest, 'apiVersion')),
+          allowLiveKey: objectProp(dest, 'allowLiveKey')?.value === true,
+          path: resolve(base, stringOf(objectProp(dest, 'path')) ?? 'out/stripe/'),
+          maxRequestsPerSecond: num('maxRequestsPerSecond'),
+          concurrency: num('concurrency'),
+          line: lineOf(doc, objectProp(dest, 'apiKey')),
+        }
       : { type: destType as 'sqlite' | 'jsonl', path: resolve(base, stringOf(objectProp(dest, 'path')) ?? (destType === 'jsonl' ? 'out/records/' : 'out/import.db')) };
   const access = objectProp(root, 'access');
   return {
@@ -72,9 +101,37 @@ export function loadImportPipeline(file: string, project = new Project(nodeFileA
   };
 }
 
-export function openDestination(p: ImportPipeline, options: { readOnly?: boolean } = {}): Destination {
-  if (p.destination.type === 'stripe') throw new PipelineError(`${p.path}: the "stripe" destination is not available yet; use "sqlite" or "jsonl"`);
-  if (p.destination.type === 'jsonl') return openJsonlDestination(p.destination.path, options);
+export interface OpenOptions {
+  readOnly?: boolean;
+  /** `${secret:name}` values the caller has (the editor's secret storage); the environment otherwise. */
+  secrets?: Record<string, string>;
+  /** For the Stripe destination: the run's cancellation, looked at between requests. */
+  token?: CancellationToken;
+  /** For the Stripe destination: another API base than the pipeline's (a proxy, a local test server). */
+  stripeApiBase?: string;
+}
+
+export function openDestination(p: ImportPipeline, options: OpenOptions = {}): Destination {
+  const d = p.destination;
+  if (d.type === 'stripe') {
+    const where = `${p.path}:${d.line}`;
+    let target;
+    try {
+      target = stripeTarget(p.template, p.templatePath);
+    } catch (e) {
+      throw new PipelineError((e as Error).message);
+    }
+    const apiKey = resolveSecret(d.apiKey, where, process.env, options.secrets);
+    let ledger: Destination | undefined;
+    try {
+      ledger = openJsonlDestination(d.path, { readOnly: options.readOnly });
+      return stripeDestination({ apiKey, keyRef: d.apiKey, where, apiBase: options.stripeApiBase ?? d.apiBase, apiVersion: d.apiVersion, allowLiveKey: d.allowLiveKey, target, ledger, maxRequestsPerSecond: d.maxRequestsPerSecond, concurrency: d.concurrency, token: options.token });
+    } catch (e) {
+      void ledger?.close();
+      throw e instanceof StripeDestinationError ? new PipelineError(e.message) : e;
+    }
+  }
+  if (d.type === 'jsonl') return openJsonlDestination(d.path, options);
   return openSqliteDestination({ path: p.destination.path, columns: p.template.columns, target: p.template.object, readOnly: options.readOnly });
 }
 
@@ -84,9 +141,9 @@ export function lineOf(doc: { text: string }, node: Node | undefined): number {
 
 /** The sync state the next import starts from (read-only), or undefined when there is none or it cannot be read. */
 export async function readSyncState(p: ImportPipeline, stateId: string, onError?: (message: string) => void): Promise<SyncState | undefined> {
-  if (p.destination.type === 'stripe') return undefined;
   try {
-    const d = openDestination(p, { readOnly: true });
+    // For Stripe, the state is in its ledger: reading it needs no key.
+    const d = p.destination.type === 'stripe' ? openJsonlDestination(p.destination.path, { readOnly: true }) : openDestination(p, { readOnly: true });
     try {
       return await d.loadState(stateId);
     } finally {
