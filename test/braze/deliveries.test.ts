@@ -101,3 +101,13 @@ test('keys that only look like Currents deliveries are not taken for them', () =
   assert.equal(summary.files, 1);
   assert.equal(summary.other.length, 3);
 });
+
+test('pipewright preview of a braze-currents pipeline shows the folder by event type and hour', () => {
+  const r = spawnSync(process.execPath, [BIN, 'preview', 'currents.pipeline.json', '--endpoint', moto.endpoint], { cwd: dir, encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /s3:\/\/acme-braze-data\/currents\/: 4 Currents file\(s\), .*, 2 event type\(s\)/);
+  assert.match(r.stdout, /users\.messages\.email\.Send: 3 file\(s\), .*hours 2026-11-23-09 … 2026-11-23-11 — 1 hour\(s\) without files/);
+  assert.doesNotMatch(r.stdout, /delivered more than once/, 'the preview does not read every file');
+  const gone = spawnSync(process.execPath, [BIN, 'preview', 'currents.pipeline.json', '--endpoint', 'http://127.0.0.1:9'], { cwd: dir, encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
+  assert.equal(gone.status, 3, 'an unreachable endpoint is a failure, not a clean preview');
+});

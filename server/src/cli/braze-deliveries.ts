@@ -34,7 +34,7 @@ export async function runDeliveries(p: BrazePipeline, o: DeliveriesCliOptions, s
     r = await currentsDeliveries(p, { ...o, token: job.token, onProgress: (m, pct) => job.progress(pct, 100, m) });
   } catch (e) {
     stderr.write(`pipewright braze deliveries: ${(e as Error).message}\n`);
-    return 1;
+    return 3;
   } finally {
     job.dispose();
   }

@@ -32,7 +32,8 @@ Options:
   --endpoint URL, --profile NAME, --region R   Where and as whom to reach AWS (your own credentials)
 
 Secrets: \${secret:name} in the pipeline is read from PIPEWRIGHT_SECRET_<NAME>, \${env:NAME} from NAME.
-Exit status: 0 all passed, 1 a step failed or the bucket breaks Braze, 2 usage or config error.
+Exit status: test: 0 all passed, 1 a step failed or the bucket breaks Braze; deliveries: 0 nothing to report, 1 hours
+without files or duplicate events, 3 the folder could not be read; both: 2 usage or config error.
 `;
 
 type Out = NodeJS.WritableStream;
