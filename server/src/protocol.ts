@@ -62,6 +62,8 @@ export const Commands = {
 export interface BrazeTestOptions extends S3ConnectOptions {
   /** Seconds a refusal of the first call is retried while IAM propagates (default 60). */
   propagationWaitSeconds?: number;
+  /** Access keys this old (days) are said to be due for rotation (default 90). */
+  maxKeyAgeDays?: number;
 }
 export type BrazeTestReport = ConnectionReport & { name: string };
 export interface BrazeDeliveriesOptions extends S3ConnectOptions {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand, UpdateAccessKeyCommand } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
 import { parseTree } from 'jsonc-parser';
 import { clientConfig, startMoto, type MotoServer } from '../helpers/moto';
@@ -43,6 +43,7 @@ const POLICIES: Record<string, string> = {
   'other-folder': policy(allow(['s3:ListBucket', 's3:GetBucketLocation'], [arn(BUCKET)]), allow(['s3:PutObject', 's3:GetObject'], [`${arn(BUCKET)}/exports/*`])),
   'object-arn-for-list': policy(allow(['s3:ListBucket', 's3:GetBucketLocation', 's3:PutObject', 's3:GetObject'], [`${arn(BUCKET)}/*`])),
   admin: policy(allow(['*'], ['*'])),
+  stale: '',
 };
 
 let moto: MotoServer;
@@ -62,12 +63,15 @@ before(async () => {
     Bucket: ENCRYPTED,
     Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'DenyUnencrypted', Effect: 'Deny', Principal: '*', Action: 's3:PutObject', Resource: `${arn(ENCRYPTED)}/*`, Condition: { StringNotEquals: { 's3:x-amz-server-side-encryption': 'AES256' } } }] }),
   }));
+  POLICIES.stale = POLICIES.currents;
   for (const [name, document] of Object.entries(POLICIES)) {
     await iam.send(new CreateUserCommand({ UserName: `braze-${name}` }));
     await iam.send(new PutUserPolicyCommand({ UserName: `braze-${name}`, PolicyName: name, PolicyDocument: document }));
     const k = await iam.send(new CreateAccessKeyCommand({ UserName: `braze-${name}` }));
     keys[name] = { id: k.AccessKey!.AccessKeyId!, secret: k.AccessKey!.SecretAccessKey! };
   }
+  // A key someone deactivated (a rotation policy, a leaked-key response).
+  await iam.send(new UpdateAccessKeyCommand({ UserName: 'braze-stale', AccessKeyId: keys.stale.id, Status: 'Inactive' }));
   // Roles: one trusted by Braze's AWS account only (as Braze's guide has it), one the user may assume to test it.
   const trust = (principal: string) => JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: principal }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID } } }] });
   for (const [role, principal] of [['braze-currents-s3', `arn:aws:iam::${BRAZE_ACCOUNT}:root`], ['braze-self-test', 'arn:aws:iam::123456789012:user/braze-admin']]) {
@@ -271,4 +275,31 @@ test('a role the user may assume too: the steps are made live with the role\'s s
   assert.deepEqual(statuses(r), { 'sts:AssumeRole': 'passed', 's3:GetBucketLocation': 'passed', 's3:ListBucket': 'passed', 's3:PutObject': 'passed', 's3:GetObject': 'passed' });
   assert.match(r.steps[0].message, /assumed as arn:aws:sts::123456789012:assumed-role\/braze-self-test\//);
   assert.equal(r.testObject?.removed, true);
+});
+
+test('an access key\'s freshness: its user, status and age from IAM; a deactivated key fails the test, an ageing one is warned of', async () => {
+  const fresh = await check(pipeline('fresh', 'braze-currents'), 'currents');
+  assert.equal(fresh.credentials?.facts.user, 'braze-currents');
+  assert.equal(fresh.credentials?.facts.status, 'Active');
+  assert.equal(fresh.credentials?.facts.keyId, `${keys.currents.id.slice(0, 4)}…${keys.currents.id.slice(-4)}`, 'the key id is shown masked');
+  assert.deepEqual(fresh.warnings, []);
+  assert.equal(fresh.ok, true);
+  const stale = await check(pipeline('stale', 'braze-currents'), 'stale');
+  assert.equal(stale.ok, false);
+  assert.match(stale.problems.join(' '), /is Inactive in IAM: every call Braze makes with it fails, and Currents drops events after 48 hours/);
+  process.env.BRAZE_TEST_KEY_ID = keys.currents.id;
+  const ageing = await brazeConnectionTest(pipeline('ageing', 'braze-currents'), { endpoint: moto.endpoint, secrets: { 'braze-s3-secret': keys.currents.secret }, propagationWaitSeconds: 0, maxKeyAgeDays: 10 });
+  assert.equal(ageing.ok, true, 'a warning does not fail the test');
+  assert.match(ageing.warnings!.join(' '), /is 0 days old: a rotation policy of 10 days deactivates it in 10 days/);
+});
+
+test('a key the shared credentials file holds with a session token is temporary: said with its expiry', async () => {
+  const file = join(dir, 'credentials');
+  writeFileSync(file, `[default]\naws_access_key_id = AKIAOTHER\n\n[braze]\naws_access_key_id = ${keys.currents.id}\naws_secret_access_key = hidden\naws_session_token = token\nx_security_token_expires = 2026-01-01T00:00:00Z\n`);
+  process.env.BRAZE_TEST_KEY_ID = keys.currents.id;
+  const r = await brazeConnectionTest(pipeline('session', 'braze-currents'), { endpoint: moto.endpoint, secrets: { 'braze-s3-secret': keys.currents.secret }, propagationWaitSeconds: 0, credentialsFile: file });
+  assert.equal(r.credentials?.facts.profile, 'braze');
+  assert.equal(r.ok, false);
+  assert.match(r.problems.join(' '), /temporary credentials that expired at 2026-01-01T00:00:00\.000Z: Braze cannot use them/);
+  assert.doesNotMatch(JSON.stringify(r), new RegExp(keys.currents.secret), 'the secret is never in the report');
 });

@@ -9,10 +9,12 @@ const MARK = { passed: '✔', failed: '✖', 'not-run': '–' } as const;
 export async function brazeTest(ctx: CommandContext, given?: unknown): Promise<BrazeTestReport | undefined> {
   const uri = await pipelineUri(given, ['braze-currents', 'braze-export']);
   if (!uri) return undefined;
-  const wait = vscode.workspace.getConfiguration('pipewright').get<number>('braze.propagationWaitSeconds');
+  const settings = vscode.workspace.getConfiguration('pipewright');
+  const wait = settings.get<number>('braze.propagationWaitSeconds');
+  const maxKeyAgeDays = settings.get<number>('braze.maxKeyAgeDays');
   let r: BrazeTestReport;
   try {
-    r = (await ctx.secrets.run((secrets) => executeServerCommand(ctx.client, Commands.brazeTest, [uri.toString(), { ...s3Settings(), propagationWaitSeconds: wait, secrets } satisfies BrazeTestOptions]))) as BrazeTestReport;
+    r = (await ctx.secrets.run((secrets) => executeServerCommand(ctx.client, Commands.brazeTest, [uri.toString(), { ...s3Settings(), propagationWaitSeconds: wait, maxKeyAgeDays, secrets } satisfies BrazeTestOptions]))) as BrazeTestReport;
   } catch (e) {
     await ctx.history.record(uri, 'braze test', false, e instanceof Error ? e.message : String(e));
     throw e;
@@ -23,7 +25,11 @@ export async function brazeTest(ctx: CommandContext, given?: unknown): Promise<B
     if (s.status === 'failed') ctx.output.info(`      → ${s.breaks}`);
   }
   if (r.testObject) ctx.output.info(`  test object ${r.testObject.key}: ${r.testObject.message}`);
+  const c = r.credentials?.facts;
+  if (c) ctx.output.info(`  access key ${c.keyId}: ${[c.user, c.status, c.created && `created ${c.created.slice(0, 10)}`, c.lastUsed && `last used ${c.lastUsed.slice(0, 10)}`].filter(Boolean).join(', ') || c.unread || ''}`);
   for (const p of r.problems) ctx.output.warn(p);
+  for (const w of r.warnings ?? []) ctx.output.warn(w);
+  if (r.ok && r.warnings?.length) void vscode.window.showWarningMessage(r.warnings[0]);
   const failed = r.steps.filter((s) => s.status === 'failed');
   await ctx.history.record(uri, 'braze test', r.ok, r.ok ? vscode.l10n.t('credential check passed') : vscode.l10n.t('{0} step(s) refused, {1} bucket problem(s)', failed.length, r.problems.length));
   const details = vscode.l10n.t('Show Details');

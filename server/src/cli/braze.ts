@@ -24,6 +24,7 @@ export const BRAZE_HELP = `Usage: pipewright braze <test|deliveries> <pipeline> 
                event ids delivered more than once (Currents delivers at least once).
 
 Options:
+  --max-key-age DAYS     test: an access key this old is due for rotation (default 90)
   --propagation-wait S   test: retry a refusal of the first call for S seconds (a new key or role takes a while
                          to reach every AWS server; Braze says "S3 credentials are invalid" meanwhile). Default 60.
   --from YYYY-MM-DD-HH, --to YYYY-MM-DD-HH   deliveries: the hours to look at (default: all)
@@ -57,7 +58,7 @@ export async function runBraze(args: string[], stdout: Out, stderr: Out, cwd: st
       return 0;
     }
     if (a === '--json' || a === '--no-duplicates') o[a.slice(2)] = true;
-    else if (['--endpoint', '--profile', '--region', '--propagation-wait', '--from', '--to'].includes(a)) {
+    else if (['--endpoint', '--profile', '--region', '--propagation-wait', '--max-key-age', '--from', '--to'].includes(a)) {
       const v = rest[++i];
       if (!v) {
         stderr.write(`pipewright braze ${sub}: ${a} needs a value.\n`);
@@ -102,7 +103,12 @@ export async function runBraze(args: string[], stdout: Out, stderr: Out, cwd: st
   const job = terminalJob(stderr, 'testing');
   let report: ConnectionReport;
   try {
-    report = await brazeConnectionTest(p, { ...connect, propagationWaitSeconds: wait, token: job.token, onProgress: (message, percent) => job.progress(percent, 100, message) });
+    const maxAge = o['max-key-age'] === undefined ? undefined : Number(o['max-key-age']);
+    if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge > 0)) {
+      stderr.write(`pipewright braze test: --max-key-age takes a number of days (found "${o['max-key-age']}").\n`);
+      return 2;
+    }
+    report = await brazeConnectionTest(p, { ...connect, propagationWaitSeconds: wait, maxKeyAgeDays: maxAge, token: job.token, onProgress: (message, percent) => job.progress(percent, 100, message) });
   } catch (e) {
     stderr.write(`pipewright braze test: ${(e as Error).message}\n`);
     return 2;
@@ -147,7 +153,13 @@ export function formatReport(p: BrazePipeline, r: ConnectionReport): string {
     lines.push(st.objectLock === undefined ? (st.objectLockMessage ?? '') : l10n.t('Object Lock: {0}', st.objectLock ? l10n.t('enabled') : l10n.t('not enabled')));
     lines.push(st.requiresSse === undefined ? (st.bucketPolicyMessage ?? '') : st.requiresSse ? l10n.t('Bucket policy: demands x-amz-server-side-encryption on writes') : l10n.t('Bucket policy: no encryption demand on writes'));
   }
+  const c = r.credentials?.facts;
+  if (c) {
+    const parts = [c.user && l10n.t('user {0}', c.user), c.status, c.created && l10n.t('created {0}', c.created.slice(0, 10)), c.lastUsed && l10n.t('last used {0}', c.lastUsed.slice(0, 10)), c.profile && l10n.t('profile [{0}] of the shared credentials file', c.profile)].filter(Boolean);
+    lines.push(l10n.t('Access key {0}: {1}', c.keyId, parts.length ? parts.join(', ') : (c.unread ?? '')));
+  }
   for (const problem of r.problems) lines.push(`✖ ${problem}`);
+  for (const warning of r.warnings ?? []) lines.push(`⚠ ${warning}`);
   const failed = r.steps.filter((s) => s.status === 'failed').length;
   lines.push(r.ok ? l10n.t('Passed: Braze’s credential check will succeed.') : l10n.t('Failed: {0} step(s) refused, {1} bucket problem(s).', failed, r.problems.length));
   return `${lines.filter(Boolean).join('\n')}\n`;

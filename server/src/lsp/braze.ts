@@ -46,6 +46,7 @@ export function brazeCommands(project: Project, startProgress: (title: string) =
           region: o.region || undefined,
           secrets: o.secrets,
           propagationWaitSeconds: o.propagationWaitSeconds,
+          maxKeyAgeDays: o.maxKeyAgeDays,
           token: cancel,
           onProgress: (message, percent) => progress.report(percent, message),
         });

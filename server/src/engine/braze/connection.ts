@@ -10,6 +10,7 @@
  * Braze (a role only Braze's AWS account may assume), and a test compares the two on the same policies.
  */
 import type { AccessRequest } from '../iam/evaluate';
+import type { Freshness } from './freshness';
 import * as l10n from '../l10n';
 
 export type BrazeKind = 'braze-currents' | 'braze-export';
@@ -72,6 +73,10 @@ export interface ConnectionReport {
   settings?: BucketSettings;
   /** Findings on the bucket that make Braze fail later even though the credential check passes. */
   problems: string[];
+  /** Worth acting on before Braze fails (an access key near its rotation age). */
+  warnings?: string[];
+  /** Access-key auth: how long the key will keep working. */
+  credentials?: Freshness;
   ok: boolean;
   /** Milliseconds spent waiting for a new key or role to propagate. */
   waitedMs: number;

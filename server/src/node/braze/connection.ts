@@ -36,6 +36,10 @@ export interface BrazeTestOptions extends ConnectOptions {
   secrets?: Record<string, string>;
   /** Seconds a refusal of the first call is retried while IAM propagates a new key or role (default 60). */
   propagationWaitSeconds?: number;
+  /** Access keys this old (days) or older are said to be due for rotation (default 90). */
+  maxKeyAgeDays?: number;
+  /** The shared credentials file to look the key up in (default: AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials). */
+  credentialsFile?: string;
   onProgress?: (message: string, percent: number) => void;
   token?: { readonly isCancellationRequested: boolean };
 }
@@ -147,6 +151,14 @@ export async function brazeConnectionTest(p: BrazePipeline, o: BrazeTestOptions 
   };
   try {
     const report = await runConnectionTest(t, calls, { clock, propagationWaitMs: 1000 * (o.propagationWaitSeconds ?? DEFAULT_PROPAGATION_WAIT_SECONDS), onProgress: o.onProgress, token: o.token });
+    if (t.auth.method === 'access-key' && !o.token?.isCancellationRequested) {
+      const { keyFreshness } = await import('./freshness');
+      const fresh = await keyFreshness(connectorKey(p, o.secrets).accessKeyId, { endpoint: o.endpoint, profile: o.profile, credentialsFile: o.credentialsFile, maxKeyAgeDays: o.maxKeyAgeDays });
+      report.credentials = fresh;
+      report.problems.push(...fresh.problems);
+      report.warnings = [...(report.warnings ?? []), ...fresh.warnings];
+      if (fresh.problems.length) report.ok = false;
+    }
     const assume = report.steps.find((s) => s.step.id === 'assume-role');
     // A role whose trust policy names Braze's account (as it must) cannot be assumed from here: judge it instead.
     if (assume?.status === 'failed' && assume.code && DENIED.has(assume.code) && t.auth.method === 'role-arn') {
