@@ -303,3 +303,15 @@ test('a key the shared credentials file holds with a session token is temporary:
   assert.match(r.problems.join(' '), /temporary credentials that expired at 2026-01-01T00:00:00\.000Z: Braze cannot use them/);
   assert.doesNotMatch(JSON.stringify(r), new RegExp(keys.currents.secret), 'the secret is never in the report');
 });
+
+test('a refused call is explained by the policy file the pipeline names, or the file is said to differ from what AWS has', async () => {
+  writeFileSync(join(dir, 'no-put.policy.json'), POLICIES['no-put']);
+  writeFileSync(join(dir, 'currents.policy.json'), POLICIES.currents);
+  const same = await check(pipeline('explained', 'braze-currents', { permissionPolicy: 'no-put.policy.json' }), 'no-put');
+  const put = same.steps.find((s) => s.step.action === 's3:PutObject')!;
+  assert.equal(put.status, 'failed');
+  assert.match(put.message, /AccessDenied on s3:PutObject .* — no-put\.policy\.json: /);
+  assert.doesNotMatch(put.message, /is not this file/);
+  const drifted = await check(pipeline('drifted', 'braze-currents', { permissionPolicy: 'currents.policy.json' }), 'no-put');
+  assert.match(drifted.steps.find((s) => s.step.action === 's3:PutObject')!.message, /currents\.policy\.json allows it, so the policy attached in AWS is not this file/);
+});

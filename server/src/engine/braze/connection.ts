@@ -236,3 +236,18 @@ export function judgeSteps(target: BrazeTarget, judge: (request: AccessRequest) 
       return { step, status: v.allowed ? 'passed' : 'failed', message: v.explanation, attempts: 0, breaks: breaksOf(step, target.kind), ...(v.allowed ? {} : { code: 'AccessDenied' }) };
     });
 }
+
+/**
+ * The IAM reason for each refused call, from the permission policy file the pipeline names: what in it refuses the
+ * request, or — when the file allows it — that the policy attached in AWS is not this file.
+ */
+export function explainRefusals(report: ConnectionReport, judge: (request: AccessRequest) => { allowed: boolean; explanation: string }, file: string): void {
+  if (report.mode !== 'live') return;
+  for (const s of report.steps) {
+    if (s.status !== 'failed' || s.step.id === 'assume-role' || !/AccessDenied|Forbidden/.test(s.code ?? '')) continue;
+    const v = judge({ action: s.step.action, resource: s.step.resource, context: s.step.context });
+    s.message = v.allowed
+      ? l10n.t('{0} — {1} allows it, so the policy attached in AWS is not this file: attach it (pipewright iam check compares them).', s.message, file)
+      : l10n.t('{0} — {1}: {2}', s.message, file, v.explanation);
+  }
+}

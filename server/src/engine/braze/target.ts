@@ -1,4 +1,5 @@
 /** A braze-currents or braze-export pipeline file, read into what the connection test and the deliveries need. */
+import { dirname, resolve as resolvePath } from 'node:path';
 import { boolOf, objectProp, stringOf } from '../json';
 import type { ParsedDocument } from '../parse';
 import type { BrazeTarget } from './connection';
@@ -13,6 +14,8 @@ export interface BrazePipeline {
   accessKeyId?: string;
   secretAccessKey?: string;
   brazeAccountId?: string;
+  /** The permission policy file the pipeline names (absolute), to explain a refusal with. */
+  permissionPolicy?: string;
 }
 
 /** The pipeline, or a sentence saying what is missing (the file's own diagnostics say the rest). */
@@ -27,7 +30,8 @@ export function brazePipelineOf(doc: ParsedDocument): BrazePipeline | { error: s
   const folder = (stringOf(objectProp(root, 'folderPath')) ?? (kind === 'braze-currents' ? 'currents' : '')).replace(/^\/+|\/+$/g, '');
   const auth = objectProp(root, 'auth');
   const method = stringOf(objectProp(auth, 'method'));
-  const base = { path: doc.path, name: stringOf(objectProp(root, 'name')) ?? doc.path, region: stringOf(objectProp(root, 'region')) };
+  const policyRef = stringOf(objectProp(root, 'permissionPolicy'));
+  const base = { path: doc.path, name: stringOf(objectProp(root, 'name')) ?? doc.path, region: stringOf(objectProp(root, 'region')), permissionPolicy: policyRef ? resolvePath(dirname(doc.path), policyRef) : undefined };
   const serverSideEncryption = boolOf(objectProp(root, 'serverSideEncryption')) === true;
   if (method === 'role-arn') {
     const roleArn = stringOf(objectProp(auth, 'roleArn'));

@@ -18,10 +18,12 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { parseTree } from 'jsonc-parser';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { policyModel } from '../../engine/iam/model';
 import { evaluate } from '../../engine/iam/evaluate';
-import { judgeSteps, runConnectionTest, testObjectKey, type BucketSettings, type CallOutcome, type ConnectionCalls, type ConnectionReport, type ConnectionStep } from '../../engine/braze/connection';
+import { explainRefusals, judgeSteps, runConnectionTest, testObjectKey, type BucketSettings, type CallOutcome, type ConnectionCalls, type ConnectionReport, type ConnectionStep } from '../../engine/braze/connection';
 import type { BrazePipeline } from '../../engine/braze/target';
 import * as l10n from '../../engine/l10n';
 import { createIamClient, regionOption } from '../aws/clients';
@@ -151,6 +153,21 @@ export async function brazeConnectionTest(p: BrazePipeline, o: BrazeTestOptions 
   };
   try {
     const report = await runConnectionTest(t, calls, { clock, propagationWaitMs: 1000 * (o.propagationWaitSeconds ?? DEFAULT_PROPAGATION_WAIT_SECONDS), onProgress: o.onProgress, token: o.token });
+    if (p.permissionPolicy) {
+      let text: string | undefined;
+      try {
+        text = readFileSync(p.permissionPolicy, 'utf8');
+      } catch {
+        text = undefined; // a missing file is the config's own finding (file-not-found)
+      }
+      if (text !== undefined) {
+        const model = policyModel(parseTree(text));
+        explainRefusals(report, (request) => {
+          const v = evaluate(model, request);
+          return { allowed: v.decision === 'allow', explanation: v.explanation };
+        }, basename(p.permissionPolicy));
+      }
+    }
     if (t.auth.method === 'access-key' && !o.token?.isCancellationRequested) {
       const { keyFreshness } = await import('./freshness');
       const fresh = await keyFreshness(connectorKey(p, o.secrets).accessKeyId, { endpoint: o.endpoint, profile: o.profile, credentialsFile: o.credentialsFile, maxKeyAgeDays: o.maxKeyAgeDays });
