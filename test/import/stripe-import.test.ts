@@ -191,3 +191,21 @@ test('429 answers are waited out as Retry-After says, and nothing is created twi
     await limited.close();
   }
 });
+
+test('a record imported again after a later file changed its object is applied again, not answered with the replay of its first time', async () => {
+  const pipeline = workspace('twice', {}, 'imports/twice/');
+  const [x] = products(1, 17, 'x');
+  await put('imports/twice/a.csv', toCsv([{ ...x, name: 'First name' }]));
+  await put('imports/twice/b.csv', toCsv([{ ...x, name: 'Second name' }]));
+  const first = await run(['import', pipeline, '--endpoint', moto.endpoint], root, env);
+  assert.equal(first.code, 0, first.stderr);
+  const product = () => stripe.objects('products').find((p) => (p.metadata as Record<string, string>).external_id === 'x-0')!;
+  assert.equal(product().name, 'Second name', 'the later file wins');
+  // Both files again (--full): a.csv renames it back, then b.csv must rename it once more.
+  const mark = stripe.log.length;
+  const again = await run(['import', pipeline, '--full', '--since', '2000-01-01', '--endpoint', moto.endpoint], root, env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /Stripe: created 0, updated 2, unchanged 0, rejected 0/);
+  assert.equal(product().name, 'Second name');
+  assert.deepEqual(stripe.log.slice(mark).filter((r) => r.method === 'POST').map((r) => [r.params.name, r.replayed]), [['First name', false], ['Second name', false]]);
+});

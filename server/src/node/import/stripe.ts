@@ -7,10 +7,10 @@
  *   (engine/import/stripe-plan.ts). An unchanged record sends nothing, so a rerun after one row was edited
  *   updates that one object.
  * - Safety: every write carries an idempotency key made from the S3 object key, its ETag and the record's line
- *   (and the step), so a retried or resumed request is replayed by Stripe, not applied twice; and a killed run's
- *   objects are found by their key when it runs again. Records go to Stripe first, then into a local ledger (a
- *   JSON Lines folder: what was sent, the problems and the sync state, committed together), so the state never
- *   claims a record Stripe has not taken.
+ *   (with the step, the run and the object's state it starts from), so a retried or resumed request is replayed
+ *   by Stripe, not applied twice; and a killed run's objects are found by their key when it runs again. Records
+ *   go to Stripe first, then into a local ledger (a JSON Lines folder: what was sent, the problems and the sync
+ *   state, committed together), so the state never claims a record Stripe has not taken.
  * - Rate: requests are paced to Stripe's documented limit (test mode 25, live mode 100 requests a second, or
  *   `maxRequestsPerSecond`), counted in a sliding window as Stripe counts them, with at most `concurrency` in
  *   flight; a 429 is waited out as its `Retry-After` says, and nobody starts meanwhile.
@@ -205,18 +205,29 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
     return `${redact(err.message ?? '')}${err.param ? ` (${err.param})` : ''}${err.requestId ? ` [${err.requestId}]` : ''}`;
   };
 
-  const idempotencyKey = (r: MappedRecord, step: string) =>
-    `pipewright-${createHash('sha256').update([target.resource, r.source ?? '', r.etag ?? '', String(r.line), step].join('\n')).digest('hex').slice(0, 48)}`;
+  /**
+   * The record (object key, ETag, line), the step, the run, and the state of the Stripe object the request starts
+   * from. A resumed run is the same run (the state it loaded names it) and starts from the same state, so Stripe
+   * replays what was already applied; but a later run sending the same record again (a later file changed the
+   * object, and this file is imported again with --full) must have it applied, not answered with the replay of its
+   * first time: Stripe keeps idempotency keys for 24 hours.
+   */
+  const idempotencyKey = (r: MappedRecord, step: string, from: ExistingObject | undefined) => {
+    const state = from ? [from.id, ...target.fields.map((f) => JSON.stringify(from.values[f] ?? null))] : [];
+    return `pipewright-${createHash('sha256').update([target.resource, r.source ?? '', r.etag ?? '', String(r.line), step, runOf, ...state].join('\n')).digest('hex').slice(0, 48)}`;
+  };
+  /** The run the keys belong to, from the state it started from: a run in progress, or the last completed sync. */
+  let runOf = '';
 
   /** Sends a record's plan; returns the object id, or Stripe's message when Stripe refused the record. */
-  const apply = async (r: MappedRecord, plan: RecordPlan): Promise<{ id?: string; refused?: string; param?: string }> => {
+  const apply = async (r: MappedRecord, plan: RecordPlan, from: ExistingObject | undefined): Promise<{ id?: string; refused?: string; param?: string }> => {
     let id = plan.id;
     let defaultPrice: string | undefined;
     for (const req of plan.requests) {
       const what = req.kind === 'update' ? `POST /v1/${target.resource}/${id}` : `POST /v1/${req.kind === 'price' ? 'prices' : target.resource}`;
       try {
         const res = await resource(req.kind === 'price' ? 'prices' : target.resource);
-        const options = { idempotencyKey: idempotencyKey(r, req.kind) };
+        const options = { idempotencyKey: idempotencyKey(r, req.kind, from) };
         if (req.kind === 'price') defaultPrice = (await call(what, () => res.create(req.params, options))).id;
         else if (req.kind === 'create') id = (await call(what, () => res.create(req.params, options))).id;
         else await call(what, () => res.update(id!, defaultPrice ? { ...req.params, default_price: defaultPrice } : req.params, options));
@@ -248,7 +259,7 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
           const before = idx.get(r.key);
           const plan = planRecord(target, r, before);
           const out: (typeof results)[number] = { plan, id: plan.id };
-          if (plan.action !== 'reject' && plan.action !== 'unchanged' && !dry) Object.assign(out, await apply(r, plan));
+          if (plan.action !== 'reject' && plan.action !== 'unchanged' && !dry) Object.assign(out, await apply(r, plan, before));
           results[i] = out;
           if (plan.action !== 'reject' && out.refused === undefined) idx.set(r.key, { id: out.id ?? before?.id ?? '', values: appliedValues(target, r, before) });
         }
@@ -279,7 +290,11 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
 
   return {
     description: l10n.t('Stripe {0} ({1} mode), ledger in {2}', target.resource, mode, o.ledger.description),
-    loadState: (stateId) => o.ledger.loadState(stateId),
+    async loadState(stateId) {
+      const state = await o.ledger.loadState(stateId);
+      runOf = state?.run ? `run ${state.run.startedAt}` : `after ${state?.lastSyncAt ?? 'none'}`;
+      return state;
+    },
     async commit(batch) {
       const result = batch.records.length ? await run(batch, false) : { actions: {}, rejected: [], records: [], sent: [] };
       const { sent, ...report } = result;
