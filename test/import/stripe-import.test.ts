@@ -229,3 +229,19 @@ test('a record imported again after a later file changed its object is applied a
   assert.equal(product().name, 'Second name');
   assert.deepEqual(stripe.log.slice(mark).filter((r) => r.method === 'POST').map((r) => [r.params.name, r.replayed]), [['First name', false], ['Second name', false]]);
 });
+
+test('paced to the account’s limit, an import is never refused: Stripe counts no more than the limit in any second', async () => {
+  const limited = await startStripeDouble({ keys: [KEY], seed: false, rateLimit: { perSecond: 10, retryAfterSeconds: 1 } });
+  try {
+    const pipeline = importWorkspace(join(root, 'paced'), { bucket: BUCKET, destination: { type: 'stripe', apiKey: '${secret:stripe-api-key}', apiBase: limited.url, maxRequestsPerSecond: 10, concurrency: 4 } });
+    const r = await run(['import', pipeline, '--endpoint', moto.endpoint, '--json'], root, env);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { records: number; actions: Record<string, number>; stripe: { rateLimited: number } };
+    assert.ok(report.actions.create >= 30 && !report.actions.reject, JSON.stringify(report.actions));
+    assert.equal(limited.objects('products').length, report.actions.create);
+    assert.equal(report.stripe.rateLimited, 0);
+    assert.deepEqual(limited.log.filter((x) => x.status === 429), []);
+  } finally {
+    await limited.close();
+  }
+});
