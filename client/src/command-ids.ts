@@ -25,6 +25,8 @@ export const ClientCommands = {
   downloadObject: 'pipewright.ui.downloadObject',
   loadMore: 'pipewright.ui.loadMore',
   newPipeline: 'pipewright.ui.newPipeline',
+  brazeTest: 'pipewright.ui.brazeTest',
+  brazeDeliveries: 'pipewright.ui.brazeDeliveries',
 } as const;
 
 export type ClientCommandId = (typeof ClientCommands)[keyof typeof ClientCommands];

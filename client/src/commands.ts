@@ -11,6 +11,7 @@ import type { CommandContext } from './context';
 import { checkIamRole, encodeSourceParams, generateIamPolicies, lintWorkspace, newPipeline } from './commands/config';
 import { importNow, previewBucket, previewObject } from './commands/bucket';
 import { exportNow, generatePgpKey, pennySend, pennyVerify } from './commands/delivery';
+import { brazeDeliveries, brazeTest } from './commands/braze';
 import { clearSecret, setSecret } from './secrets';
 import { ClientCommands, type ClientCommandId } from './command-ids';
 
@@ -32,6 +33,8 @@ export const HANDLERS: Partial<Record<ClientCommandId, Handler>> = {
   [ClientCommands.pennyVerify]: pennyVerify,
   [ClientCommands.generatePgpKey]: generatePgpKey,
   [ClientCommands.newPipeline]: newPipeline,
+  [ClientCommands.brazeTest]: brazeTest,
+  [ClientCommands.brazeDeliveries]: brazeDeliveries,
   [ClientCommands.setSecret]: (ctx, name?: unknown, value?: unknown) => setSecret(ctx.secrets, name, value),
   [ClientCommands.clearSecret]: (ctx, name?: unknown) => clearSecret(ctx.secrets, name),
 };

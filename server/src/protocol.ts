@@ -4,6 +4,9 @@
  * test/lsp/protocol.test.ts checks that the server advertises exactly these commands.
  */
 
+import type { ConnectionReport } from './engine/braze/connection';
+import type { DeliveriesReport } from './engine/braze/currents';
+
 /** Commands the server executes through `workspace/executeCommand`. */
 export const Commands = {
   /** Lint every Pipewright file in the workspace; returns a {@link LintSummary}. */
@@ -43,7 +46,34 @@ export const Commands = {
    * key in its secret storage; the server writes nothing.
    */
   generatePgpKey: 'pipewright.generatePgpKey',
+  /**
+   * Braze's credential check, step by step, with the connector's own credentials; args: [pipeline uri,
+   * {@link BrazeTestOptions}?]. Cancellable work-done progress (it waits while IAM propagates a new key or role);
+   * returns a {@link BrazeTestReport}. A missing `${secret:…}` is a {@link MissingSecret} error.
+   */
+  brazeTest: 'pipewright.brazeTest',
+  /**
+   * A braze-currents folder by event type and hour, hours without files, event ids delivered twice; args: [pipeline
+   * uri, {@link BrazeDeliveriesOptions}?]; cancellable progress; returns a {@link BrazeDeliveriesReport}.
+   */
+  brazeDeliveries: 'pipewright.brazeDeliveries',
 } as const;
+
+export interface BrazeTestOptions extends S3ConnectOptions {
+  /** Seconds a refusal of the first call is retried while IAM propagates (default 60). */
+  propagationWaitSeconds?: number;
+  /** Access keys this old (days) are said to be due for rotation (default 90). */
+  maxKeyAgeDays?: number;
+}
+export type BrazeTestReport = ConnectionReport & { name: string };
+export interface BrazeDeliveriesOptions extends S3ConnectOptions {
+  /** YYYY-MM-DD-HH (UTC) */
+  from?: string;
+  to?: string;
+  /** Read every file for duplicate event ids (default true). */
+  duplicates?: boolean;
+}
+export type BrazeDeliveriesReport = DeliveriesReport & { name: string };
 
 export interface GeneratedPgpKey {
   publicArmored: string;

@@ -5,6 +5,8 @@
  *
  *   slowdown  503 with S3's SlowDown XML error body (S3 throttling);
  *   internal  500 with S3's InternalError XML error body;
+ *   denied    403 with S3's AccessDenied XML error body (a policy that has not reached every server yet);
+ *   badKey    403 InvalidAccessKeyId (a new access key IAM does not know everywhere yet);
  *   reset     the upstream answer's status and headers and a random part of its body, then the connection is
  *             destroyed (a connection reset mid-download);
  *   truncate  the same, but the connection is closed cleanly (FIN) after fewer bytes than Content-Length;
@@ -26,7 +28,7 @@ import { request as httpRequest, createServer, Agent, type IncomingMessage, type
 import type { AddressInfo, Socket } from 'node:net';
 import { prng } from './random';
 
-export type Fault = 'slowdown' | 'internal' | 'reset' | 'truncate' | 'hangup' | 'stall' | 'stallBody';
+export type Fault = 'slowdown' | 'internal' | 'denied' | 'badKey' | 'reset' | 'truncate' | 'hangup' | 'stall' | 'stallBody';
 
 export interface ProxiedRequest {
   method: string;
@@ -51,6 +53,8 @@ export interface FaultProxyOptions {
   target: string;
   seed?: number;
   rules?: FaultRule[];
+  /** Rewrites the URL forwarded upstream (the path and query), e.g. to work around an emulator's decoding. */
+  mapUrl?: (url: string) => string;
 }
 
 export interface FaultCounts {
@@ -65,6 +69,8 @@ export interface FaultCounts {
   /** Faults injected, by kind. */
   slowdown: number;
   internal: number;
+  denied: number;
+  badKey: number;
   reset: number;
   truncate: number;
   hangup: number;
@@ -103,7 +109,7 @@ export function isListObjectsV2(r: ProxiedRequest): boolean {
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade']);
 
 function zeroCounts(): FaultCounts {
-  return { requests: 0, getObject: 0, rangeRequests: 0, getObjectBytes: 0, listObjectsV2: 0, slowdown: 0, internal: 0, reset: 0, truncate: 0, hangup: 0, stall: 0, stallBody: 0 };
+  return { requests: 0, getObject: 0, rangeRequests: 0, getObjectBytes: 0, listObjectsV2: 0, slowdown: 0, internal: 0, denied: 0, badKey: 0, reset: 0, truncate: 0, hangup: 0, stall: 0, stallBody: 0 };
 }
 
 function s3ErrorXml(code: string, message: string, resource: string): string {
@@ -156,7 +162,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         hostname: target.hostname,
         port: target.port,
         method: req.method,
-        path: req.url,
+        path: options.mapUrl ? options.mapUrl(req.url ?? '/') : req.url,
         headers,
         agent: upstreamAgent,
       },
@@ -241,6 +247,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         counts.slowdown++;
         answerError(req, res, 503, 'SlowDown', 'Please reduce your request rate.', r.path);
         return;
+      case 'denied':
+        counts.denied++;
+        answerError(req, res, 403, 'AccessDenied', 'Access Denied', r.path);
+        return;
+      case 'badKey':
+        counts.badKey++;
+        answerError(req, res, 403, 'InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', r.path);
+        return;
       case 'internal':
         counts.internal++;
         answerError(req, res, 500, 'InternalError', 'We encountered an internal error. Please try again.', r.path);
@@ -289,7 +303,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       counts = zeroCounts();
     },
     injected() {
-      return counts.slowdown + counts.internal + counts.reset + counts.truncate + counts.hangup + counts.stall + counts.stallBody;
+      return counts.slowdown + counts.internal + counts.denied + counts.badKey + counts.reset + counts.truncate + counts.hangup + counts.stall + counts.stallBody;
     },
     close() {
       return new Promise<void>((resolve) => {

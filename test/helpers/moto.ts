@@ -34,6 +34,8 @@ export interface StartMotoOptions {
   timeoutMs?: number;
   /** The moto_server executable (default: `moto_server` from PATH). */
   command?: string;
+  /** Extra environment of the moto process (e.g. PYTHONPATH for a fix loaded at start-up). */
+  env?: Record<string, string>;
 }
 
 /** The config every SDK client used against moto gets: fixed region, the moto endpoint, fake credentials. */
@@ -171,7 +173,7 @@ async function startOnce(port: number, options: StartMotoOptions): Promise<MotoS
   const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: process.env,
+    env: { ...process.env, ...options.env },
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8');

@@ -62,7 +62,7 @@ async function palette(title: string): Promise<void> {
     } catch (e) {
       await page.keyboard.press('Escape');
       if (attempt >= 8) throw e;
-      await page.locator('.part.statusbar').first().click({ position: { x: 5, y: 5 }, timeout: 5_000 }).catch(() => undefined);
+      await page.locator('.part.statusbar').first().click({ timeout: 5_000 }).catch(() => undefined);
     }
   }
   await page.keyboard.press('Enter');

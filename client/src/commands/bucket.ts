@@ -3,20 +3,24 @@ import * as vscode from 'vscode';
 import { ProgressType } from 'vscode-languageclient/node';
 import {
   Commands, Requests,
-  type BucketObject, type ImportReport, type ImportRunOptions, type PipelineInfo, type PreviewBucketParams, type PreviewBucketResult, type PreviewEntry, type PreviewObjectParams, type PreviewObjectResult,
+  type BrazeDeliveriesReport, type BucketObject, type DocumentInfoParams, type DocumentInfoResult, type ImportReport, type ImportRunOptions, type PipelineInfo, type PreviewBucketParams, type PreviewBucketResult, type PreviewEntry, type PreviewObjectParams, type PreviewObjectResult,
 } from '../../../server/src/protocol';
 import { count, executeServerCommand, pipelineUri, s3Settings, whenRunning, type CommandContext } from '../context';
 import { isParquet, showObjectPreview } from '../views/object-preview';
+import { brazeDeliveries } from './braze';
 
 export interface BucketPreview {
   document: vscode.TextDocument;
   result: PreviewBucketResult;
 }
 
-export async function previewBucket(ctx: CommandContext, given?: unknown, filter?: { prefix?: string; glob?: string }): Promise<BucketPreview | undefined> {
+export async function previewBucket(ctx: CommandContext, given?: unknown, filter?: { prefix?: string; glob?: string }): Promise<BucketPreview | BrazeDeliveriesReport | undefined> {
   const uri = await pipelineUri(given);
   if (!uri) return undefined;
   await whenRunning(ctx.client);
+  // A Currents folder is shown as Braze lays it out: by event type and hour.
+  const info = (await ctx.client.sendRequest(Requests.documentInfo, { uri: uri.toString() } satisfies DocumentInfoParams)) as DocumentInfoResult;
+  if (info.subKind === 'braze-currents') return brazeDeliveries(ctx, uri, { duplicates: false });
   const doc = await vscode.workspace.openTextDocument({ language: 'plaintext', content: `${vscode.l10n.t('Pipewright preview of {0} — listing…', vscode.workspace.asRelativePath(uri))}\n\n` });
   const editor = await vscode.window.showTextDocument(doc, { preview: false });
   // Pages are appended in order, one edit at a time.

@@ -149,6 +149,17 @@ export async function runPreview(args: string[], stdout: NodeJS.WritableStream, 
     const { runAvroPreview } = await import('./avro');
     return runAvroPreview(path, project, { ...o, object: o.object, rows: maxRows }, stdout, stderr);
   }
+  if (project.get(path)?.subKind === 'braze-currents') {
+    // A Currents folder as Braze lays it out: by event type and hour (pipewright braze deliveries, without the
+    // duplicate search that reads every file).
+    if (o.glob || o.since || o.full || o.shard) return usage(stderr, 'preview', '--glob, --since, --full and --shard are for stripe-import pipelines; a braze-currents pipeline is shown by event type and hour');
+    const [{ brazePipelineOf }, { runDeliveries }] = await Promise.all([import('../engine/braze/target'), import('./braze-deliveries')]);
+    const bp = brazePipelineOf(project.get(path)!);
+    if ('error' in bp) return usage(stderr, 'preview', bp.error);
+    const code = await runDeliveries(bp, { endpoint: o.endpoint, profile: o.profile, region: o.region, duplicates: false, json: o.json === true }, stdout, stderr);
+    // Missing hours are worth a look, not a failed preview.
+    return code === 1 ? 0 : code;
+  }
   if (project.get(path)?.subKind === 'stripe-export') {
     if (o.glob || o.since || o.full || o.shard) return usage(stderr, 'preview', '--glob, --since, --full and --shard are for stripe-import pipelines; a stripe-export pipeline is shown run by run');
     const [{ loadExportPipeline }, { runDeliveryPreview }] = await Promise.all([import('../node/export/pipeline'), import('./deliveries')]);

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   'sample-data': { load: () => import('./export').then((m) => ({ run: m.runSampleData, help: m.SAMPLE_HELP })) },
   penny: { load: () => import('./penny').then((m) => ({ run: m.runPenny, help: m.PENNY_HELP })) },
   pgp: { load: () => import('./pgp').then((m) => ({ run: m.runPgp, help: m.PGP_HELP })) },
+  braze: { load: () => import('./braze').then((m) => ({ run: m.runBraze, help: m.BRAZE_HELP })) },
 };
 
 const VERSION = '0.1.0';
@@ -43,6 +44,8 @@ Commands:
   penny verify     Find, decrypt and check the penny-test file; show the code to confirm
   pgp generate     Make the PGP key pair Stripe Data Pipeline encrypts to (RSA 4096, name = account id)
   pgp inspect      Check a public key file (acct_….key) against Stripe's guide
+  braze test       Braze's credential check, step by step, with a Currents or export connector's credentials
+  braze deliveries A Currents folder by event type and hour: missing hours, duplicate event ids
 
 Options:
   -h, --help       Show help (also: pipewright <command> --help)

@@ -21,6 +21,13 @@ export interface KeyReport {
   findings: Array<{ severity: 'error' | 'warning'; code: string; message: string }>;
 }
 
+/** Live facts about a bucket; undefined fields were not learnt. */
+export interface BucketFacts {
+  objectLock?: boolean;
+  /** The bucket policy refuses PutObject without x-amz-server-side-encryption. */
+  requiresSse?: boolean;
+}
+
 export class Project {
   /**
    * Asks for a key file to be inspected. Reading a PGP key is asynchronous (openpgp) and the checks are not: the
@@ -114,6 +121,20 @@ export class Project {
 
   setKeyReport(path: string, text: string, report: KeyReport): void {
     this.keyReports.set(path, { text, report });
+  }
+
+  /**
+   * What a live call learnt about a bucket (Object Lock, a bucket policy demanding encryption): the Braze
+   * connection test stores it, and the pipelines on that bucket get their findings from it until it is learnt again.
+   */
+  private readonly bucketFactsByName = new Map<string, BucketFacts>();
+
+  bucketFacts(bucket: string): BucketFacts | undefined {
+    return this.bucketFactsByName.get(bucket);
+  }
+
+  setBucketFacts(bucket: string, facts: BucketFacts): void {
+    this.bucketFactsByName.set(bucket, facts);
   }
 
   /** Pipelines that reference `path` (through any file property), with the property that does. */

@@ -9,6 +9,7 @@ import { validatorFor } from './schemas';
 import { checkPlaceholdersIn, checkSecretIn } from './checks/common';
 import { forEachString, keyOf } from './json';
 import { checkPipeline } from './checks/pipeline';
+import { checkBrazeBucket } from './checks/braze';
 import { checkAepBody, checkSourceParams } from './checks/aep';
 import { checkTemplate } from './checks/template';
 import { checkPolicy } from './checks/iam';
@@ -42,6 +43,7 @@ export function validate(doc: ParsedDocument, project: Project, options: Validat
         checkPipeline(doc, out);
         checkReferences(doc, project, out);
         checkBrazeConflicts(doc, project, out);
+        checkBrazeBucket(doc, project, out);
         break;
       case 'aep':
         checkAepBody(doc, out);

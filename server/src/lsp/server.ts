@@ -21,6 +21,7 @@ import { range, toCompletionItem, toDiagnostic, toDocumentSymbol, toTextEdit } f
 import { registerExplorerRequests } from './explorer';
 import { registerImportRequests, type JobProgress } from './imports';
 import { exportCommands } from './exports';
+import { brazeCommands } from './braze';
 
 interface Settings {
   validationDelay: number;
@@ -234,6 +235,7 @@ export function startServer(connection: Connection): void {
   const importJobs = registerImportRequests(connection, project, startJobProgress);
   registerExplorerRequests(connection, project, (uri) => parsed(uri) ?? project.get(uriToPath(uri)));
   const exportJobs = exportCommands(project, (title) => startJobProgress(title));
+  const brazeJobs = brazeCommands(project, (title) => startJobProgress(title), () => revalidateOthers());
 
   // PGP keys are inspected in the background (openpgp, loaded on first use); pipelines naming the key are then
   // validated again, so the key's findings appear a moment after the others.
@@ -274,6 +276,10 @@ export function startServer(connection: Connection): void {
         return exportJobs.pennyVerify(p.arguments?.[0], p.arguments?.[1]);
       case Commands.generatePgpKey:
         return exportJobs.generatePgpKey(p.arguments?.[0]);
+      case Commands.brazeTest:
+        return brazeJobs.brazeTest(p.arguments?.[0], p.arguments?.[1], token);
+      case Commands.brazeDeliveries:
+        return brazeJobs.brazeDeliveries(p.arguments?.[0], p.arguments?.[1], token);
       default:
         throw new ResponseError(ErrorCodes.MethodNotFound, `Unknown command ${p.command}`);
     }

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { AvroPreview, ContentPreview, ExportReport, ImportReport, ParquetPreview, PennySent, PennyVerified } from '../../../server/src/protocol';
+import type { AvroPreview, BrazeDeliveriesReport, BrazeTestReport, ContentPreview, ExportReport, ImportReport, ParquetPreview, PennySent, PennyVerified } from '../../../server/src/protocol';
 import type { BucketPreview } from '../../../client/src/commands/bucket';
 import type { PipewrightApi } from '../../../client/src/extension';
 import { test } from './runner';
@@ -122,6 +122,25 @@ test('Preview Object of a Braze Currents delivery (Avro) shows its schema and fi
   assert.ok(p.fields.some((f) => f.name === 'id'));
   assert.equal(p.rows.length, 20);
   assert.equal(p.truncated, true);
+});
+
+test('Test Braze Credentials makes Braze\'s credential check step by step, and leaves no test object behind', async () => {
+  const r = await vscode.commands.executeCommand<BrazeTestReport>('pipewright.ui.brazeTest', wsUri('examples/braze/currents.pipeline.json'));
+  assert.ok(r, 'the test failed (see the Pipewright output)');
+  assert.deepEqual(r.steps.map((s) => `${s.step.action}:${s.status}`), ['sts:AssumeRole:passed', 's3:GetBucketLocation:passed', 's3:ListBucket:passed', 's3:PutObject:passed', 's3:GetObject:passed']);
+  assert.match(r.steps[1].message, /eu-central-1/);
+  assert.equal(r.testObject?.removed, true, r.testObject?.message);
+  assert.equal(r.settings?.objectLock, false);
+  assert.equal(r.ok, true);
+});
+
+test('Check Currents Deliveries lists the folder by event type and hour, and finds no event delivered twice', async () => {
+  const r = await vscode.commands.executeCommand<BrazeDeliveriesReport>('pipewright.ui.brazeDeliveries', wsUri('examples/braze/currents.pipeline.json'));
+  assert.ok(r, 'the check failed (see the Pipewright output)');
+  assert.deepEqual(r.eventTypes.map((g) => [g.eventType, g.files, g.first]), [['users.messages.email.Send', 1, '2026-11-23-15']]);
+  assert.equal(r.eventsRead, 40);
+  assert.deepEqual(r.duplicates, []);
+  assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /\| users\.messages\.email\.Send \| 1 \| 2026-11-23-15 \|/);
 });
 
 test('Generate IAM Policies writes the pipeline\'s least-privilege policy, which lints clean', async () => {
