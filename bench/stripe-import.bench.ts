@@ -81,6 +81,8 @@ const bench: Benchmark = {
 
       ctx.log('stripe-import: rerun after editing 10 % of the rows');
       put('catalog.csv', toCsv(rows.map((r, i) => (i % 10 === 0 ? { ...r, name: `${r.name} (new)` } : r))));
+      // The double's second still holds the first run's last requests, which a new run cannot know of: let it pass.
+      await new Promise((r) => setTimeout(r, 1100));
       const rerun = await run('first', stripe);
       assert(rerun.actions.update === Math.ceil(N / 10) && rerun.actions.unchanged === N - Math.ceil(N / 10), `rerun: ${JSON.stringify(rerun.actions)}`);
       assert(stripe.objects('products').length === N, 'the rerun created products');

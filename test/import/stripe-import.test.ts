@@ -135,7 +135,8 @@ test('the object preview and a dry run show create, update and unchanged per rec
 });
 
 test('a record Stripe refuses is reported with object key, line, column and Stripe’s message; the others are imported', async () => {
-  const pipeline = workspace('coupons', {}, 'imports/coupons/');
+  const pipeline = workspace('coupons', { apiVersion: '2025-10-29.clover' }, 'imports/coupons/');
+  const mark = stripe.log.length;
   writeFileSync(join(root, 'coupons/coupons.template.json'), JSON.stringify({
     object: 'coupons', key: 'code', columns: [
       { column: 'code', field: 'id', type: 'string', required: true },
@@ -153,6 +154,25 @@ test('a record Stripe refuses is reported with object key, line, column and Stri
   assert.deepEqual(stripe.objects('coupons').map((c) => [c.id, c.percent_off, c.duration]).sort(), [['SPRING10', 10, 'once'], ['VIP', 25, 'forever']]);
   const problems = readFileSync(join(root, 'coupons/out/stripe/problems.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(problems.map((p) => [p.object, p.line, p.column, p.value]), [['imports/coupons/spring.csv', 3, 'percent_off', '150']]);
+  assert.deepEqual([...new Set(stripe.log.slice(mark).map((x) => x.stripeVersion))], ['2025-10-29.clover'], 'the API version the pipeline pins');
+});
+
+test('a restricted key without write access stops the import with what to grant; a rerun with the right key resumes', async () => {
+  const readOnly = 'rk_test_51PipewrightReadOnly0a1b2c';
+  const limited = await startStripeDouble({ keys: [{ key: readOnly, write: ['customers'] }, KEY], seed: false });
+  try {
+    const pipeline = importWorkspace(join(root, 'restricted'), { bucket: BUCKET, destination: { type: 'stripe', apiKey: '${secret:stripe-api-key}', apiBase: limited.url, maxRequestsPerSecond: 200 } });
+    const r = await run(['import', pipeline, '--endpoint', moto.endpoint], root, { PIPEWRIGHT_SECRET_STRIPE_API_KEY: readOnly });
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /products\.pipeline\.json:\d+: the Stripe key in \$\{secret:stripe-api-key\} may not do POST \/v1\/products \(403\): give the restricted key Write access to products/);
+    assert.match(r.stderr, /run the same command again to resume/);
+    assert.ok(!r.stderr.includes(readOnly));
+    const again = await run(['import', pipeline, '--endpoint', moto.endpoint], root, env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(limited.objects('products').length, 32);
+  } finally {
+    await limited.close();
+  }
 });
 
 test('a live-mode key is refused before any request unless the pipeline allows it; a missing key names its variable; no output holds a key', async () => {
@@ -187,6 +207,40 @@ test('429 answers are waited out as Retry-After says, and nothing is created twi
     const ids = limited.objects('products').map((p: StripeObject) => (p.metadata as Record<string, string>).external_id);
     assert.equal(ids.length, 32);
     assert.equal(new Set(ids).size, 32);
+  } finally {
+    await limited.close();
+  }
+});
+
+test('a record imported again after a later file changed its object is applied again, not answered with the replay of its first time', async () => {
+  const pipeline = workspace('twice', {}, 'imports/twice/');
+  const [x] = products(1, 17, 'x');
+  await put('imports/twice/a.csv', toCsv([{ ...x, name: 'First name' }]));
+  await put('imports/twice/b.csv', toCsv([{ ...x, name: 'Second name' }]));
+  const first = await run(['import', pipeline, '--endpoint', moto.endpoint], root, env);
+  assert.equal(first.code, 0, first.stderr);
+  const product = () => stripe.objects('products').find((p) => (p.metadata as Record<string, string>).external_id === 'x-0')!;
+  assert.equal(product().name, 'Second name', 'the later file wins');
+  // Both files again (--full): a.csv renames it back, then b.csv must rename it once more.
+  const mark = stripe.log.length;
+  const again = await run(['import', pipeline, '--full', '--since', '2000-01-01', '--endpoint', moto.endpoint], root, env);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /Stripe: created 0, updated 2, unchanged 0, rejected 0/);
+  assert.equal(product().name, 'Second name');
+  assert.deepEqual(stripe.log.slice(mark).filter((r) => r.method === 'POST').map((r) => [r.params.name, r.replayed]), [['First name', false], ['Second name', false]]);
+});
+
+test('paced to the account’s limit, an import is never refused: Stripe counts no more than the limit in any second', async () => {
+  const limited = await startStripeDouble({ keys: [KEY], seed: false, rateLimit: { perSecond: 10, retryAfterSeconds: 1 } });
+  try {
+    const pipeline = importWorkspace(join(root, 'paced'), { bucket: BUCKET, destination: { type: 'stripe', apiKey: '${secret:stripe-api-key}', apiBase: limited.url, maxRequestsPerSecond: 10, concurrency: 4 } });
+    const r = await run(['import', pipeline, '--endpoint', moto.endpoint, '--json'], root, env);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as { records: number; actions: Record<string, number>; stripe: { rateLimited: number } };
+    assert.ok(report.actions.create >= 30 && !report.actions.reject, JSON.stringify(report.actions));
+    assert.equal(limited.objects('products').length, report.actions.create);
+    assert.equal(report.stripe.rateLimited, 0);
+    assert.deepEqual(limited.log.filter((x) => x.status === 429), []);
   } finally {
     await limited.close();
   }

@@ -32,6 +32,11 @@ function contentBody(c: ContentPreview, verdict?: BucketObject['verdict']): stri
     parts.push(`<h2>${esc(vscode.l10n.t('Data template'))}</h2>`);
     parts.push(table([vscode.l10n.t('column'), vscode.l10n.t('field'), vscode.l10n.t('type'), vscode.l10n.t('in the file'), vscode.l10n.t('failing values')], c.mapping.map((m) => [m.column, m.field, m.type, m.found ? vscode.l10n.t('yes') : vscode.l10n.t('no'), m.failures]), [false, false, false, false, true]));
   }
+  if (c.actions?.length) {
+    // A Stripe destination: what the import would do with each row (read from the account, nothing written).
+    parts.push(`<h2>${esc(vscode.l10n.t('In Stripe'))}</h2>`);
+    parts.push(table([vscode.l10n.t('line'), vscode.l10n.t('action'), vscode.l10n.t('key'), vscode.l10n.t('Stripe object'), vscode.l10n.t('detail')], c.actions.map((a) => [a.line, a.action, a.key, a.id ?? '', a.changed?.join(', ') ?? a.message ?? '']), [true]));
+  }
   if (c.problems.length) {
     parts.push(`<h2>${esc(vscode.l10n.t('Rows that would not import'))}</h2>`);
     parts.push(table([vscode.l10n.t('line'), vscode.l10n.t('column'), vscode.l10n.t('value'), vscode.l10n.t('problem')], c.problems.map((p) => [p.line, p.column ?? '', p.value ?? '', p.message]), [true]));

@@ -282,7 +282,8 @@ export async function runImportCommand(args: string[], stdout: NodeJS.WritableSt
     await destination.close().catch(() => undefined);
     stderr.write(`pipewright import: ${e instanceof PipelineError || e instanceof StripeDestinationError ? e.message : explainAwsError(e, errorContext(p, o, 's3:GetObject'))}\n`);
     stderr.write('pipewright import: what was committed is kept; run the same command again to resume.\n');
-    return 3;
+    // Ctrl-C in the middle of a batch sent to Stripe: stopped, not failed.
+    return job.token.isCancellationRequested ? 130 : 3;
   }
   job.dispose();
   await destination.close();

@@ -7,13 +7,13 @@
  *   (engine/import/stripe-plan.ts). An unchanged record sends nothing, so a rerun after one row was edited
  *   updates that one object.
  * - Safety: every write carries an idempotency key made from the S3 object key, its ETag and the record's line
- *   (and the step), so a retried or resumed request is replayed by Stripe, not applied twice; and a killed run's
- *   objects are found by their key when it runs again. Records go to Stripe first, then into a local ledger (a
- *   JSON Lines folder: what was sent, the problems and the sync state, committed together), so the state never
- *   claims a record Stripe has not taken.
+ *   (with the step, the run and the object's state it starts from), so a retried or resumed request is replayed
+ *   by Stripe, not applied twice; and a killed run's objects are found by their key when it runs again. Records
+ *   go to Stripe first, then into a local ledger (a JSON Lines folder: what was sent, the problems and the sync
+ *   state, committed together), so the state never claims a record Stripe has not taken.
  * - Rate: requests are paced to Stripe's documented limit (test mode 25, live mode 100 requests a second, or
- *   `maxRequestsPerSecond`), counted in a sliding window as Stripe counts them, with at most `concurrency` in
- *   flight; a 429 is waited out as its `Retry-After` says, and nobody starts meanwhile.
+ *   `maxRequestsPerSecond`), counted in a sliding second as Stripe counts them at arrival, with at most
+ *   `concurrency` in flight; a 429 is waited out as its `Retry-After` says, and nobody starts meanwhile.
  * - A record Stripe refuses (400/404) is a problem naming the object key, the line, the column and Stripe's
  *   message; the rest continue. A refused key, a missing permission or Stripe failing stops the run (resumable).
  * - The key: test mode always, live mode only with `"allowLiveKey": true`; no message contains it.
@@ -29,9 +29,6 @@ import { apiEndpointOf, retryAfterMs } from '../export/stripe-api';
 
 /** Stripe's documented basic rate limits, requests a second (https://docs.stripe.com/rate-limits). */
 export const STRIPE_RATE_LIMIT = { test: 25, live: 100 } as const;
-
-/** The pacing window: Stripe's second, and 5 % for the jitter between a request's start here and its arrival there. */
-const PACING_WINDOW_MS = 1050;
 
 export class StripeDestinationError extends Error {
   override name = 'StripeDestinationError';
@@ -114,39 +111,56 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
     ));
   const resource = async (name: string) => (await sdk())[name as 'products'] as unknown as Resource;
 
-  // Pacing as Stripe counts: at most `rate` starts in any window of a second, plus a margin for the jitter between
-  // a request's start here and its arrival there (evenly spaced starts at exactly the limit are refused now and then,
-  // and each refusal costs a whole Retry-After). Slots are handed out in order, so requests in flight never race.
+  // Pacing as Stripe counts, at a request's arrival there: a request takes a place in the window from its start
+  // here until a second after its answer (it arrived somewhere in between), and a new one starts only while fewer
+  // than `rate` places are taken. So, whatever the delays on the way, no second ever sees more than `rate` of our
+  // requests arrive: pacing by start times alone lets a delayed request bunch with later ones, and each refusal
+  // costs a whole Retry-After.
   const perWindow = Math.max(1, Math.floor(rate));
-  const starts: number[] = [];
+  let inFlight = 0;
+  /** Answer times of the requests of the last second, oldest first. */
+  const answered: number[] = [];
   let blockedUntil = 0;
-  const pace = async () => {
-    const now = Date.now();
-    let at = Math.max(now, blockedUntil);
-    if (starts.length >= perWindow) at = Math.max(at, starts[starts.length - perWindow] + PACING_WINDOW_MS);
-    starts.push(at);
-    if (starts.length > perWindow) starts.splice(0, starts.length - perWindow);
-    if (at > now) await sleep(at - now);
-    return at - now;
+  let wake: Array<() => void> = [];
+  const acquire = async (): Promise<number> => {
+    const t0 = Date.now();
+    for (;;) {
+      const now = Date.now();
+      while (answered.length && answered[0] <= now - 1000) answered.shift();
+      if (now >= blockedUntil && inFlight + answered.length < perWindow) {
+        inFlight++;
+        return now - t0;
+      }
+      if (now < blockedUntil) await sleep(blockedUntil - now);
+      else if (answered.length) await sleep(answered[0] + 1000 - now + 1);
+      else await new Promise<void>((resolve) => wake.push(resolve));
+    }
+  };
+  const release = () => {
+    inFlight--;
+    answered.push(Date.now());
+    const waiting = wake;
+    wake = [];
+    for (const w of waiting) w();
   };
   const call = async <T>(what: string, send: () => Promise<T>): Promise<T> => {
     for (let refusals = 0; ; ) {
       if (o.token?.isCancellationRequested) throw new StripeDestinationError(l10n.t('stopped before the batch was committed: run the import again to resume (idempotency keys keep Stripe from applying a record twice).'));
-      stats.waitedMs += await pace();
+      stats.waitedMs += await acquire();
       const t0 = Date.now();
       stats.requests++;
       try {
-        const r = await send();
-        stats.sentMs += Date.now() - t0;
-        return r;
+        return await send();
       } catch (e) {
-        stats.sentMs += Date.now() - t0;
         if ((e as { type?: string }).type !== 'StripeRateLimitError') throw e;
         stats.rateLimited++;
         if (++refusals > (o.rateLimitRetries ?? 8)) throw new StripeDestinationError(l10n.t('Stripe kept answering 429 (rate limit) on {0} after {1} tries: the key is shared with busier work, or "maxRequestsPerSecond" is above the account’s limit; run the import again later.', what, refusals));
         const wait = Math.min(retryAfterMs((e as { headers?: Record<string, string> }).headers?.['retry-after']) ?? 500 * 2 ** (refusals - 1), 60_000);
         // Nobody starts while the limit is being waited out: the others would only be refused too.
         blockedUntil = Math.max(blockedUntil, Date.now() + wait);
+      } finally {
+        stats.sentMs += Date.now() - t0;
+        release();
       }
     }
   };
@@ -205,18 +219,29 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
     return `${redact(err.message ?? '')}${err.param ? ` (${err.param})` : ''}${err.requestId ? ` [${err.requestId}]` : ''}`;
   };
 
-  const idempotencyKey = (r: MappedRecord, step: string) =>
-    `pipewright-${createHash('sha256').update([target.resource, r.source ?? '', r.etag ?? '', String(r.line), step].join('\n')).digest('hex').slice(0, 48)}`;
+  /**
+   * The record (object key, ETag, line), the step, the run, and the state of the Stripe object the request starts
+   * from. A resumed run is the same run (the state it loaded names it) and starts from the same state, so Stripe
+   * replays what was already applied; but a later run sending the same record again (a later file changed the
+   * object, and this file is imported again with --full) must have it applied, not answered with the replay of its
+   * first time: Stripe keeps idempotency keys for 24 hours.
+   */
+  const idempotencyKey = (r: MappedRecord, step: string, from: ExistingObject | undefined) => {
+    const state = from ? [from.id, ...target.fields.map((f) => JSON.stringify(from.values[f] ?? null))] : [];
+    return `pipewright-${createHash('sha256').update([target.resource, r.source ?? '', r.etag ?? '', String(r.line), step, runOf, ...state].join('\n')).digest('hex').slice(0, 48)}`;
+  };
+  /** The run the keys belong to, from the state it started from: a run in progress, or the last completed sync. */
+  let runOf = '';
 
   /** Sends a record's plan; returns the object id, or Stripe's message when Stripe refused the record. */
-  const apply = async (r: MappedRecord, plan: RecordPlan): Promise<{ id?: string; refused?: string; param?: string }> => {
+  const apply = async (r: MappedRecord, plan: RecordPlan, from: ExistingObject | undefined): Promise<{ id?: string; refused?: string; param?: string }> => {
     let id = plan.id;
     let defaultPrice: string | undefined;
     for (const req of plan.requests) {
       const what = req.kind === 'update' ? `POST /v1/${target.resource}/${id}` : `POST /v1/${req.kind === 'price' ? 'prices' : target.resource}`;
       try {
         const res = await resource(req.kind === 'price' ? 'prices' : target.resource);
-        const options = { idempotencyKey: idempotencyKey(r, req.kind) };
+        const options = { idempotencyKey: idempotencyKey(r, req.kind, from) };
         if (req.kind === 'price') defaultPrice = (await call(what, () => res.create(req.params, options))).id;
         else if (req.kind === 'create') id = (await call(what, () => res.create(req.params, options))).id;
         else await call(what, () => res.update(id!, defaultPrice ? { ...req.params, default_price: defaultPrice } : req.params, options));
@@ -248,7 +273,7 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
           const before = idx.get(r.key);
           const plan = planRecord(target, r, before);
           const out: (typeof results)[number] = { plan, id: plan.id };
-          if (plan.action !== 'reject' && plan.action !== 'unchanged' && !dry) Object.assign(out, await apply(r, plan));
+          if (plan.action !== 'reject' && plan.action !== 'unchanged' && !dry) Object.assign(out, await apply(r, plan, before));
           results[i] = out;
           if (plan.action !== 'reject' && out.refused === undefined) idx.set(r.key, { id: out.id ?? before?.id ?? '', values: appliedValues(target, r, before) });
         }
@@ -279,7 +304,11 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
 
   return {
     description: l10n.t('Stripe {0} ({1} mode), ledger in {2}', target.resource, mode, o.ledger.description),
-    loadState: (stateId) => o.ledger.loadState(stateId),
+    async loadState(stateId) {
+      const state = await o.ledger.loadState(stateId);
+      runOf = state?.run ? `run ${state.run.startedAt}` : `after ${state?.lastSyncAt ?? 'none'}`;
+      return state;
+    },
     async commit(batch) {
       const result = batch.records.length ? await run(batch, false) : { actions: {}, rejected: [], records: [], sent: [] };
       const { sent, ...report } = result;
