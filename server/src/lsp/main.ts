@@ -14,7 +14,9 @@ if (process.argv.includes('--stdio')) {
   const input = process.stdin.pipe(new FrameRepair((e) => void writer.write(e).catch(() => undefined), (line) => process.stderr.write(`[pipewright] ${line}\n`)));
   // Given streams, the library does not redirect console output, and a stray console.log on stdout would corrupt it.
   console.log = console.info = console.debug = console.error;
-  startServer(createConnection(ProposedFeatures.all, input, writer));
+  // vscode-jsonrpc takes a stream and a MessageWriter together (it wraps whichever is a stream); the typings
+  // only list same-kind pairs, hence the cast.
+  startServer(createConnection(ProposedFeatures.all, input, writer as unknown as NodeJS.WritableStream));
 } else {
   startServer(createConnection(ProposedFeatures.all));
 }
