@@ -80,7 +80,7 @@ let server: RawLspServer;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pw-fuzz-'));
   // Any S3 request a fuzzed command might make goes to a closed port with fake keys, never to AWS.
-  server = RawLspServer.start({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'fuzz', AWS_SECRET_ACCESS_KEY: 'fuzz', AWS_REGION: 'us-east-1', AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') });
+  server = RawLspServer.start({ ...(process.env.FUZZ_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.FUZZ_SERVER_NODE_OPTIONS } : {}), AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'fuzz', AWS_SECRET_ACCESS_KEY: 'fuzz', AWS_REGION: 'us-east-1', AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none') });
   await server.initialize(pathToFileURL(dir).href);
 });
 after(() => {
