@@ -72,9 +72,9 @@ export function validate(doc: ParsedDocument, project: Project, options: Validat
 /**
  * A value flagged as a literal secret is said once, by that finding, which never quotes it. Other checks on the
  * same value quoted it: a private key pasted as `publicKey` was "a file that does not exist" and "a key file
- * not named acct_….key", each message carrying the whole key into the editor, the terminal and SARIF. Those
- * findings go (the secret is the problem there), and any other message of the file that still holds the value
- * has it cut out.
+ * not named acct_….key", each message carrying the whole key into the editor, the terminal and SARIF. Such
+ * findings on the secret itself go (the secret is the problem there; findings that do not quote it, such as a
+ * temporary key's, stay), and any other message of the file that still holds the value has it cut out.
  */
 function withoutSecretValues(doc: ParsedDocument, findings: Finding[]): Finding[] {
   const secrets = findings.filter((f) => f.code === 'literal-secret');
@@ -88,8 +88,9 @@ function withoutSecretValues(doc: ParsedDocument, findings: Finding[]): Finding[
       // Not a whole JSON string: nothing to cut out.
     }
   }
+  const quotes = (f: Finding) => values.some((v) => f.message.includes(v));
   return findings
-    .filter((f) => f.code === 'literal-secret' || !secrets.some((s) => f.start === s.start))
+    .filter((f) => f.code === 'literal-secret' || !(quotes(f) && secrets.some((s) => f.start === s.start)))
     .map((f) => (values.some((v) => f.message.includes(v)) ? { ...f, message: values.reduce((m, v) => m.split(v).join('…'), f.message) } : f));
 }
 
