@@ -1,6 +1,6 @@
 /** `pipewright lint`: walk folders, check every Pipewright file, print text, JSON or SARIF; exit 1 on errors. */
-import { resolve, relative, sep } from 'node:path';
-import { statSync } from 'node:fs';
+import { dirname, resolve, relative, sep } from 'node:path';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { Project, lintFiles, CancelledError, findingType, type LintedFile, type LintJobOptions } from '../engine';
 import { terminalJob } from './progress';
 import { findConfigFiles, nodeFileAccess } from '../node/files';
@@ -100,7 +100,10 @@ export async function runLint(args: string[], stdout: NodeJS.WritableStream, std
   else if (format === 'json') text = JSON.stringify(toJson(files, cwd), null, 2) + '\n';
   else text = toText(files, cwd);
   if (output) {
-    require('node:fs').writeFileSync(resolve(cwd, output), text);
+    // CI writes reports into folders that do not exist yet (`-o reports/pipewright.sarif`): make them, as eslint does.
+    const target = resolve(cwd, output);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, text);
   } else {
     stdout.write(text);
   }

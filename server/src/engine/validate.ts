@@ -64,8 +64,34 @@ export function validate(doc: ParsedDocument, project: Project, options: Validat
   let list = dedupe(out);
   // A template hole was blanked to null so the rest parses: findings about that null are noise.
   if (doc.holes.length) list = list.filter((f) => f.code === 'template-hole' || !doc.holes.some(([a, b]) => f.start >= a && f.start < b));
+  list = withoutSecretValues(doc, list);
   list.sort((a, b) => a.start - b.start || a.end - b.end);
   return applySuppressions(doc, list, options.suppress ?? []);
+}
+
+/**
+ * A value flagged as a literal secret is said once, by that finding, which never quotes it. Other checks on the
+ * same value quoted it: a private key pasted as `publicKey` was "a file that does not exist" and "a key file
+ * not named acct_….key", each message carrying the whole key into the editor, the terminal and SARIF. Such
+ * findings on the secret itself go (the secret is the problem there; findings that do not quote it, such as a
+ * temporary key's, stay), and any other message of the file that still holds the value has it cut out.
+ */
+function withoutSecretValues(doc: ParsedDocument, findings: Finding[]): Finding[] {
+  const secrets = findings.filter((f) => f.code === 'literal-secret');
+  if (!secrets.length) return findings;
+  const values: string[] = [];
+  for (const s of secrets) {
+    try {
+      const v: unknown = JSON.parse(doc.text.slice(s.start, s.end));
+      if (typeof v === 'string' && v.length >= 8) values.push(v);
+    } catch {
+      // Not a whole JSON string: nothing to cut out.
+    }
+  }
+  const quotes = (f: Finding) => values.some((v) => f.message.includes(v));
+  return findings
+    .filter((f) => f.code === 'literal-secret' || !(quotes(f) && secrets.some((s) => f.start === s.start)))
+    .map((f) => (values.some((v) => f.message.includes(v)) ? { ...f, message: values.reduce((m, v) => m.split(v).join('…'), f.message) } : f));
 }
 
 /**

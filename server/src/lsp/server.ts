@@ -7,7 +7,6 @@ import {
   TextDocuments, TextDocumentSyncKind, CodeActionKind, ResponseError, ErrorCodes, LSPErrorCodes,
   type Connection, type InitializeResult, type CodeAction as LspCodeAction, type CancellationToken, type WorkDoneProgressServerReporter, type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
-import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   Project, validate, complete, hover, codeActions, documentSymbols, documentLinks, formatDocument,
   encodeSourceParams, lintFiles, CancelledError, type Finding, type ParsedDocument, type ProgressCallback,
@@ -22,6 +21,7 @@ import { registerExplorerRequests } from './explorer';
 import { registerImportRequests, type JobProgress } from './imports';
 import { exportCommands } from './exports';
 import { brazeCommands } from './braze';
+import { checkedTextDocument } from './documents';
 
 interface Settings {
   validationDelay: number;
@@ -29,7 +29,7 @@ interface Settings {
 }
 
 export function startServer(connection: Connection): void {
-  const documents = new TextDocuments(TextDocument);
+  const documents = new TextDocuments(checkedTextDocument);
   const project = new Project(nodeFileAccess);
   const settings: Settings = { validationDelay: 0, suppress: [] };
   const results = new Map<string, { version: number; doc: ParsedDocument; findings: Finding[] }>();
