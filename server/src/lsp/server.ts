@@ -22,6 +22,7 @@ import { registerExplorerRequests } from './explorer';
 import { registerImportRequests, type JobProgress } from './imports';
 import { exportCommands } from './exports';
 import { brazeCommands } from './braze';
+import { registerAepFeatures } from './aep';
 
 interface Settings {
   validationDelay: number;
@@ -107,6 +108,7 @@ export function startServer(connection: Connection): void {
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
         documentSymbolProvider: true,
         documentLinkProvider: { resolveProvider: false },
+        definitionProvider: true,
         documentFormattingProvider: true,
         executeCommandProvider: { commands: Object.values(Commands) },
         workspace: { workspaceFolders: { supported: true } },
@@ -175,7 +177,7 @@ export function startServer(connection: Connection): void {
   connection.onHover((p) =>
     guard('hover', () => {
       const doc = parsed(p.textDocument.uri);
-      const h = doc && hover(doc, doc.lines.offsetAt(p.position));
+      const h = doc && hover(doc, doc.lines.offsetAt(p.position), project);
       return h ? { contents: { kind: 'markdown' as const, value: h.markdown }, range: range(doc.lines, h.start, h.end) } : null;
     }, null),
   );
@@ -236,6 +238,7 @@ export function startServer(connection: Connection): void {
   registerExplorerRequests(connection, project, (uri) => parsed(uri) ?? project.get(uriToPath(uri)));
   const exportJobs = exportCommands(project, (title) => startJobProgress(title));
   const brazeJobs = brazeCommands(project, (title) => startJobProgress(title), () => revalidateOthers());
+  registerAepFeatures(connection, project, (uri) => parsed(uri) ?? project.get(uriToPath(uri)));
 
   // PGP keys are inspected in the background (openpgp, loaded on first use); pipelines naming the key are then
   // validated again, so the key's findings appear a moment after the others.
