@@ -75,6 +75,11 @@ function resolved(body: Record<string, unknown>, b: AepBody, o: DeployOptions, d
   return out;
 }
 
+/** Every secret the bodies name has a value (throws SecretError naming the first that has none). */
+export function checkBodySecrets(p: AepPipeline, o: Pick<DeployOptions, 'secrets' | 'env'>): void {
+  for (const b of p.bodies) resolved(b.json, b, o, false);
+}
+
 export async function deployAep(p: AepPipeline, client: FlowServiceClient, o: DeployOptions = {}): Promise<DeployReport> {
   const dryRun = client.dryRun;
   const state: DeploymentState = loadState(p.model.statePath);
