@@ -8,6 +8,7 @@ import type { AepCommandOptions, AepDeployResult, AepExploreResult, AepPreviewOp
 import type { AepPipeline } from '../node/aep/pipeline';
 import type { JobProgress } from './imports';
 import { uriToPath } from './uri';
+import { dirname } from 'node:path';
 import type { ParsedDocument, Project } from '../engine';
 import { aepDefinition } from '../engine/aep/definition';
 import { pathToUri } from './uri';
@@ -41,7 +42,7 @@ export function aepCommands(project: Project, startProgress: (title: string) => 
     if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, `${what} takes the URI of an aep-stripe-flow pipeline file.`);
     const m = await import('../node/aep/pipeline');
     try {
-      return { p: m.readAepPipeline(uriToPath(uri), project), m };
+      return { p: m.readAepPipeline(uriToPath(uri), project, dirname(uriToPath(uri))), m };
     } catch (e) {
       throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
     }
