@@ -4,6 +4,7 @@
  * that would land in the dataset, or fails with why (a required field missing, a value the field's type cannot
  * take). Stripe objects are read as the source delivers them: under `data` (`data.amount`).
  */
+import * as l10n from '../l10n';
 import type { ParsedDocument } from '../parse';
 import { stringOf } from '../json';
 import { mappingLines } from './checks';
@@ -58,7 +59,7 @@ export function compileMapping(doc: ParsedDocument, xdm: XdmSchema | undefined, 
     // Without a local schema the types come from the source side, and nothing is known to be required.
     const xdmType = field?.xdmType ?? (source?.get(src)?.type === 'integer' ? 'long' : 'any');
     if (l.sourceType === 'EXPRESSION') {
-      notes.push(`line ${line}: the expression ${src} is not evaluated by the local preview; ${dst} is left empty`);
+      notes.push(l10n.t('line {0}: the expression {1} is not evaluated by the local preview; {2} is left empty', line, src, dst));
       continue;
     }
     const get = l.sourceType === 'STATIC' ? () => src : getter(src);
@@ -73,6 +74,8 @@ export interface MappedRecord {
   ok: boolean;
   xdm: Record<string, unknown>;
   errors: string[];
+  /** Each error without the value, so that failures group by reason. */
+  reasons: string[];
 }
 
 /** A Stripe object as the source delivers it: under `data` (a record already shaped so is kept). */
@@ -83,17 +86,23 @@ export function sourceRecord(obj: Record<string, unknown>): Record<string, unkno
 export function mapRecord(m: CompiledMapping, record: unknown): MappedRecord {
   const xdm: Record<string, unknown> = {};
   let errors: string[] | undefined;
+  let reasons: string[] | undefined;
+  const fail = (reason: string, error = reason) => {
+    (errors ??= []).push(error);
+    (reasons ??= []).push(reason);
+  };
   for (const l of m.lines) {
     const v = l.get(record);
     if (v === undefined || v === null) {
-      if (l.required) (errors ??= []).push(`${l.destination} is required but ${l.source} is ${v === null ? 'null' : 'missing'}`);
+      if (l.required) fail(v === null ? l10n.t('{0} is required but {1} is null', l.destination, l.source) : l10n.t('{0} is required but {1} is missing', l.destination, l.source));
       continue;
     }
     let value: unknown = v;
     if (l.xdmType !== 'any') {
       const c = convert(v, l.xdmType);
       if ('error' in c) {
-        (errors ??= []).push(`${l.destination} (${l.xdmType}) from ${l.source}: ${c.error}`);
+        const reason = l10n.t('{0} ({1}) from {2}', l.destination, l.xdmType, l.source);
+        fail(reason, `${reason}: ${c.error}`);
         continue;
       }
       value = c.value;
@@ -103,8 +112,8 @@ export function mapRecord(m: CompiledMapping, record: unknown): MappedRecord {
     for (let k = 0; k < to.length - 1; k++) cur = (cur[to[k]] ??= {}) as Record<string, unknown>;
     cur[to[to.length - 1]] = value;
   }
-  for (const u of m.unfilled) (errors ??= []).push(`${u} is required but no mapping fills it`);
-  return { ok: !errors, xdm, errors: errors ?? [] };
+  for (const u of m.unfilled) fail(l10n.t('{0} is required but no mapping fills it', u));
+  return { ok: !errors, xdm, errors: errors ?? [], reasons: reasons ?? [] };
 }
 
 export interface PreviewReport {
@@ -135,10 +144,7 @@ export function previewRecords(m: CompiledMapping, objects: Iterable<Record<stri
     } else {
       report.failed++;
       if (report.failures.length < keepFailures) report.failures.push({ record: report.records, id: typeof obj.id === 'string' ? obj.id : undefined, errors: r.errors });
-      for (const e of r.errors) {
-        const key = e.replace(/: .*$/, '');
-        reasons.set(key, (reasons.get(key) ?? 0) + 1);
-      }
+      for (const key of r.reasons) reasons.set(key, (reasons.get(key) ?? 0) + 1);
     }
   }
   report.reasons = [...reasons].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);

@@ -2,6 +2,7 @@
  * Which source types Data Prep can put into which XDM types, and how the local preview converts a value. One
  * table serves the mapping-set check (as you type) and the preview (record by record), so they never disagree.
  */
+import * as l10n from '../l10n';
 import type { SourceType } from './source';
 
 export type Compatibility = 'ok' | 'narrowing' | 'mismatch';
@@ -48,36 +49,36 @@ export function convert(value: unknown, xdmType: string): Converted {
     case 'string':
       if (typeof value === 'string') return { value };
       if (typeof value === 'number' || typeof value === 'boolean') return { value: String(value) };
-      return { error: `a ${kindOf(value)} cannot be written into a string field` };
+      return { error: l10n.t('a {0} cannot be written into a string field', kindOf(value)) };
     case 'long':
     case 'integer':
     case 'int':
     case 'short':
     case 'byte': {
       const n = typeof value === 'number' ? value : NaN;
-      if (!Number.isInteger(n)) return { error: `${show(value)} is not a whole number (${xdmType})` };
+      if (!Number.isInteger(n)) return { error: l10n.t('{0} is not a whole number ({1})', show(value), xdmType) };
       const [lo, hi] = INTEGER_RANGE[xdmType];
-      return n < lo || n > hi ? { error: `${n} does not fit in ${xdmType} (${lo} to ${hi})` } : { value: n };
+      return n < lo || n > hi ? { error: l10n.t('{0} does not fit in {1} ({2} to {3})', n, xdmType, lo, hi) } : { value: n };
     }
     case 'double':
     case 'number':
-      return typeof value === 'number' ? { value } : { error: `${show(value)} is not a number` };
+      return typeof value === 'number' ? { value } : { error: l10n.t('{0} is not a number', show(value)) };
     case 'boolean':
-      return typeof value === 'boolean' ? { value } : { error: `${show(value)} is not true or false` };
+      return typeof value === 'boolean' ? { value } : { error: l10n.t('{0} is not true or false', show(value)) };
     case 'date-time':
     case 'date': {
       let d: Date | undefined;
       if (typeof value === 'number' && Number.isFinite(value)) d = new Date(value * 1000);
       else if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) d = new Date(value);
-      if (!d || Number.isNaN(d.getTime())) return { error: `${show(value)} is not a date` };
+      if (!d || Number.isNaN(d.getTime())) return { error: l10n.t('{0} is not a date', show(value)) };
       const iso = d.toISOString();
       return { value: xdmType === 'date' ? iso.slice(0, 10) : iso };
     }
     case 'object':
     case 'map':
-      return value && typeof value === 'object' && !Array.isArray(value) ? { value } : { error: `${show(value)} is not an object` };
+      return value && typeof value === 'object' && !Array.isArray(value) ? { value } : { error: l10n.t('{0} is not an object', show(value)) };
     case 'array':
-      return Array.isArray(value) ? { value } : { error: `${show(value)} is not a list` };
+      return Array.isArray(value) ? { value } : { error: l10n.t('{0} is not a list', show(value)) };
     default:
       return { value };
   }

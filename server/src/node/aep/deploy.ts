@@ -10,6 +10,7 @@
  *   than the state's is the same kind of conflict), and the flow then moves to the new version.
  * - Delete in reverse order; an object already gone (404) is forgotten.
  */
+import * as l10n from '../../engine/l10n';
 import type { AepBodyType } from '../../engine/kinds';
 import { BODY_ORDER, type DeployedObject, type DeploymentState } from '../../engine/aep/model';
 import { bodyChange, linkedBody, patchOps, secretRefs } from '../../engine/aep/plan';
@@ -100,18 +101,18 @@ export async function deployAep(p: AepPipeline, client: FlowServiceClient, o: De
     const prev = state.objects[b.rel];
     const coll = COLLECTION[b.kind];
     if (missing.length && !dryRun) {
-      steps.push({ file: b.rel, kind: b.kind, action: 'skipped', message: `needs ${missing.join(', ')} deployed first` });
+      steps.push({ file: b.rel, kind: b.kind, action: 'skipped', message: l10n.t('needs {0} deployed first', missing.join(', ')) });
       continue;
     }
     try {
       if (!prev) {
         if (o.updateOnly) {
-          steps.push({ file: b.rel, kind: b.kind, action: 'skipped', message: 'not deployed yet: run deploy to create it' });
+          steps.push({ file: b.rel, kind: b.kind, action: 'skipped', message: l10n.t('not deployed yet: run pipewright aep deploy to create it') });
           continue;
         }
         const r = await client.request<{ id: string; etag?: string; version?: number }>('POST', client.url(coll.path, coll.api), resolved(body, b, o, dryRun));
         if (dryRun) {
-          steps.push({ file: b.rel, kind: b.kind, action: 'created', message: 'would be created' });
+          steps.push({ file: b.rel, kind: b.kind, action: 'created', message: l10n.t('would be created') });
           state.objects[b.rel] = { kind: b.kind, id: `<id of ${b.rel}>`, version: 0 };
           continue;
         }
@@ -139,26 +140,26 @@ async function update(b: AepBody, body: Record<string, unknown>, prev: DeployedO
   const change = bodyChange(b.kind, body, prev.body as Record<string, unknown> | undefined);
   if (!change.changed.length && !change.removed.length) return { file: b.rel, kind: b.kind, action: 'unchanged', id: prev.id };
   if (change.immutable.length) {
-    return { file: b.rel, kind: b.kind, action: 'refused', id: prev.id, message: `${change.immutable.join(', ')} cannot change on a deployed ${b.kind}: delete it (pipewright aep delete) and deploy again` };
+    return { file: b.rel, kind: b.kind, action: 'refused', id: prev.id, message: l10n.t('{0} cannot change on a deployed {1}: delete it (pipewright aep delete) and deploy again', change.immutable.join(', '), b.kind) };
   }
   const pick = (v: unknown) => Object.fromEntries([...change.changed, ...change.removed].map((k) => [k, (v as Record<string, unknown> | undefined)?.[k]]));
   if (b.kind === 'mapping-set') {
     // Data Prep versions mapping sets instead of etags: a version other than ours means someone else updated it.
     if (!dryRun && !o.overwrite?.includes(b.rel)) {
       const remote = await client.request<{ version?: number } & Record<string, unknown>>('GET', url);
-      if (remote.json.version !== prev.version) return { file: b.rel, kind: b.kind, action: 'conflict', id: prev.id, message: `the mapping set is at version ${String(remote.json.version)} in Platform, not ${String(prev.version)} as last deployed from here: someone else changed it`, ours: pick(body), theirs: pick(remote.json) };
+      if (remote.json.version !== prev.version) return { file: b.rel, kind: b.kind, action: 'conflict', id: prev.id, message: l10n.t('the mapping set is at version {0} in Platform, not {1} as last deployed from here: someone else changed it, and nothing was overwritten', String(remote.json.version), String(prev.version)), ours: pick(body), theirs: pick(remote.json) };
     }
     const r = await client.request<{ version?: number }>('PUT', url, resolved(body, b, o, dryRun));
-    if (dryRun) return { file: b.rel, kind: b.kind, action: 'updated', id: prev.id, message: `would change ${change.changed.join(', ')}` };
+    if (dryRun) return { file: b.rel, kind: b.kind, action: 'updated', id: prev.id, message: l10n.t('would change {0}', change.changed.join(', ')) };
     state.objects[b.rel] = { ...prev, version: r.json.version ?? (prev.version ?? 0) + 1, body, updatedAt: now() };
-    return { file: b.rel, kind: b.kind, action: 'updated', id: prev.id, message: `version ${String(state.objects[b.rel].version)}` };
+    return { file: b.rel, kind: b.kind, action: 'updated', id: prev.id, message: l10n.t('version {0}', String(state.objects[b.rel].version)) };
   }
   const ops = patchOps(change, resolved(body, b, o, dryRun), prev.body as Record<string, unknown> | undefined);
   let etag = prev.etag;
   if (o.overwrite?.includes(b.rel) && !dryRun) etag = (await client.request('GET', url)).etag;
   try {
     const r = await client.request<{ etag?: string }>('PATCH', url, ops, etag);
-    if (dryRun) return { file: b.rel, kind: b.kind, action: 'updated', id: prev.id, message: `would change ${[...change.changed, ...change.removed].join(', ')}` };
+    if (dryRun) return { file: b.rel, kind: b.kind, action: 'updated', id: prev.id, message: l10n.t('would change {0}', [...change.changed, ...change.removed].join(', ')) };
     state.objects[b.rel] = { ...prev, etag: r.etag ?? prev.etag, body, updatedAt: now() };
     return { file: b.rel, kind: b.kind, action: 'updated', id: prev.id, message: [...change.changed, ...change.removed].join(', ') };
   } catch (e) {
@@ -166,7 +167,7 @@ async function update(b: AepBody, body: Record<string, unknown>, prev: DeployedO
     // Someone changed it since our last deployment: show theirs next to ours, overwrite nothing.
     const remote = await client.request<{ items?: Array<Record<string, unknown>> }>('GET', url);
     const theirs = remote.json.items?.[0] ?? remote.json;
-    return { file: b.rel, kind: b.kind, action: 'conflict', id: prev.id, message: `changed in Platform since it was last deployed from here (etag ${String(prev.etag)} is now ${String(remote.etag)}): nothing was overwritten`, ours: pick(body), theirs: pick(theirs) };
+    return { file: b.rel, kind: b.kind, action: 'conflict', id: prev.id, message: l10n.t('changed in Platform since it was last deployed from here (etag {0} is now {1}): nothing was overwritten', String(prev.etag), String(remote.etag)), ours: pick(body), theirs: pick(theirs) };
   }
 }
 
@@ -211,14 +212,14 @@ export async function deleteAep(p: AepPipeline, client: FlowServiceClient, o: De
     const coll = COLLECTION[obj.kind];
     try {
       await client.request('DELETE', client.url(`${coll.path}/${encodeURIComponent(obj.id)}`, coll.api));
-      steps.push({ file: rel, kind: obj.kind, action: 'deleted', id: obj.id, message: dryRun ? 'would be deleted' : undefined });
+      steps.push({ file: rel, kind: obj.kind, action: 'deleted', id: obj.id, message: dryRun ? l10n.t('would be deleted') : undefined });
     } catch (e) {
       if (!(e instanceof FlowServiceError)) throw e;
       if (e.status !== 404) {
         steps.push({ file: rel, kind: obj.kind, action: 'refused', id: obj.id, message: e.message });
         break;
       }
-      steps.push({ file: rel, kind: obj.kind, action: 'gone', id: obj.id, message: 'already deleted in Platform' });
+      steps.push({ file: rel, kind: obj.kind, action: 'gone', id: obj.id, message: l10n.t('already deleted in Platform') });
     }
     if (!dryRun) {
       delete state.objects[rel];

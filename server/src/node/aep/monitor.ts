@@ -4,6 +4,7 @@
  * the records' schema as Adobe sees the account — is written next to the pipeline as `<resourcePath>.explore.json`,
  * where completion and the mapping checks then read it.
  */
+import * as l10n from '../../engine/l10n';
 import { writeFileSync, renameSync } from 'node:fs';
 import { encodeSourceParams } from '../../engine/checks/aep';
 import { exploreFileOf } from '../../engine/aep/model';
@@ -40,7 +41,7 @@ interface RawRun {
 export function deployedFlowId(p: AepPipeline): string {
   const flow = p.bodies.find((b) => b.kind === 'flow');
   const id = flow && loadState(p.model.statePath).objects[flow.rel]?.id;
-  if (!id) throw new Error(`${p.name}: the flow is not deployed (no id for it in ${p.model.statePath}): run pipewright aep deploy first`);
+  if (!id) throw new Error(l10n.t('{0}: the flow is not deployed (no id for it in {1}): run pipewright aep deploy first', p.name, p.model.statePath));
   return id;
 }
 
@@ -82,7 +83,7 @@ export async function exploreAep(p: AepPipeline, resourcePath: string, client: F
   const source = p.bodies.find((b) => b.kind === 'source-connection');
   // The deployed base connection; else the one the source connection names (an existing account).
   const baseId = (base && loadState(p.model.statePath).objects[base.rel]?.id) ?? (source?.json.baseConnectionId as string | undefined);
-  if (!baseId) throw new Error(`${p.name}: no base connection id to explore with: deploy the base connection first (pipewright aep deploy)`);
+  if (!baseId) throw new Error(l10n.t('{0}: no base connection id to explore with: deploy the base connection first (pipewright aep deploy)', p.name));
   const q = `objectType=rest&object=json&fileType=json&preview=true&sourceParams=${encodeURIComponent(encodeSourceParams(resourcePath))}`;
   const r = await client.request<{ schema?: unknown }>('GET', client.url(`/connections/${encodeURIComponent(baseId)}/explore?${q}`));
   if (client.dryRun && r.status === 0) return { resourcePath, fields: 0 };

@@ -3,6 +3,7 @@
  * and the platform values (base URL, API key, IMS org, sandbox, the token's secret reference). A pipeline or body
  * with errors is refused with the file, line and message of each error — nothing is sent for a broken config.
  */
+import * as l10n from '../../engine/l10n';
 import { relative } from 'node:path';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { Project } from '../../engine/project';
@@ -38,9 +39,9 @@ function where(doc: ParsedDocument, offset: number, cwd: string): string {
 /** The pipeline and its bodies, checked; `errorsOnly` findings of other codes than `aep-reference` refuse the run. */
 export function readAepPipeline(path: string, project: Project, cwd = process.cwd()): AepPipeline {
   const doc = project.get(path);
-  if (!doc) throw new AepConfigError(`${path}: no such file, or it cannot be read`);
+  if (!doc) throw new AepConfigError(l10n.t('{0}: no such file, or it cannot be read', path));
   const model = aepModel(doc, project);
-  if (!model) throw new AepConfigError(`${relative(cwd, path) || path}: not an aep-stripe-flow pipeline (its "kind" is ${doc.subKind ?? 'missing'})`);
+  if (!model) throw new AepConfigError(l10n.t('{0}: not an aep-stripe-flow pipeline (its "kind" is {1})', relative(cwd, path) || path, doc.subKind ?? '—'));
   const problems: string[] = [];
   const check = (d: ParsedDocument) => {
     // Ids that differ from the deployment state are what a deployment rewrites: they do not stop it.
@@ -55,7 +56,7 @@ export function readAepPipeline(path: string, project: Project, cwd = process.cw
     const json = parseJsonc(d.text, [], { allowTrailingComma: true }) as Record<string, unknown>;
     bodies.push({ ...b, doc: d, json: json && typeof json === 'object' ? json : {} });
   }
-  if (problems.length) throw new AepConfigError(`fix these first (nothing was sent):\n  ${problems.join('\n  ')}`);
+  if (problems.length) throw new AepConfigError(`${l10n.t('fix these first (nothing was sent):')}\n  ${problems.join('\n  ')}`);
   const platform = objectProp(doc.root, 'platform');
   const token = objectProp(platform, 'accessToken');
   return {
@@ -88,7 +89,7 @@ export function platformOf(p: AepPipeline, o: PlatformOptions = {}): Platform {
   const baseUrl = (o.baseUrl ?? p.platform.baseUrl).replace(/\/+$/, '');
   const u = new URL(baseUrl);
   if (u.protocol !== 'https:' && !(u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname))) {
-    throw new AepConfigError(`${baseUrl}: the Flow Service is reached over https (plain http only to a server on this machine)`);
+    throw new AepConfigError(l10n.t('{0}: the Flow Service is reached over https (plain http only to a server on this machine)', baseUrl));
   }
   const accessToken = resolveSecret(p.platform.accessToken, p.platform.tokenWhere, o.env ?? process.env, o.secrets);
   return { baseUrl, apiKey: p.platform.apiKey, imsOrg: p.platform.imsOrg, sandbox: o.sandbox ?? p.platform.sandbox, accessToken };

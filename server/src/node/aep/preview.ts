@@ -3,6 +3,7 @@
  * records of the source connection's resource path (the sample-data generator) or over a JSON Lines file, with the
  * XDM records that would land in the dataset written as JSON Lines when asked.
  */
+import * as l10n from '../../engine/l10n';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import type { Project } from '../../engine/project';
 import { compileMapping, previewRecords, type PreviewReport } from '../../engine/aep/preview';
@@ -39,7 +40,7 @@ function* jsonLines(path: string): Generator<Record<string, unknown>> {
     try {
       yield JSON.parse(line) as Record<string, unknown>;
     } catch (e) {
-      throw new Error(`${path}:${n}: not a JSON object (${(e as Error).message}): one Stripe object per line`);
+      throw new Error(l10n.t('{0}:{1}: not a JSON object ({2}): one Stripe object per line', path, n, (e as Error).message));
     }
   }
 }
@@ -50,11 +51,11 @@ function* generated(resourcePath: string, charges: number, seed?: number): Gener
 
 export function previewAep(p: AepPipeline, project: Project, o: AepPreviewOptions = {}): AepPreviewReport {
   const mapping = p.bodies.find((b) => b.kind === 'mapping-set');
-  if (!mapping) throw new Error(`${p.name}: the pipeline names no mapping set`);
+  if (!mapping) throw new Error(l10n.t('{0}: the pipeline names no mapping set', p.name));
   const resourcePath = resourcePaths(p.model, project)[0] ?? 'charges';
   const xdm = xdmSchemaOf(p.model, project);
   const compiled = compileMapping(mapping.doc, xdm, sourceSide(p.model, project).fields);
-  if (!xdm) compiled.notes.push('no local XDM schema (xdmSchemaFile): values are not converted to the schema\'s types and required fields are not checked');
+  if (!xdm) compiled.notes.push(l10n.t('no local XDM schema (xdmSchemaFile): values are not converted to the schema’s types and required fields are not checked'));
   const fd = o.out ? openSync(o.out, 'w') : undefined;
   let buffer = '';
   const flush = () => {
@@ -71,7 +72,7 @@ export function previewAep(p: AepPipeline, project: Project, o: AepPreviewOption
       },
     });
     flush();
-    return { ...report, name: p.name, resourcePath, input: o.input ?? `sample data (${o.charges ?? 1000} charges, seed ${o.seed ?? 42})`, mappingSet: mapping.rel, xdmSchema: p.model.xdmSchemaPath, out: o.out };
+    return { ...report, name: p.name, resourcePath, input: o.input ?? l10n.t('sample data ({0} charges, seed {1})', o.charges ?? 1000, o.seed ?? 42), mappingSet: mapping.rel, xdmSchema: p.model.xdmSchemaPath, out: o.out };
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

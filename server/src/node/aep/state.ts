@@ -3,6 +3,7 @@
  * the Flow Service returned, and each body as it was sent (secret references unresolved — never a secret's value).
  * Written after every object so a failed or stopped deployment keeps what it created; atomically (temp + rename).
  */
+import * as l10n from '../../engine/l10n';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { modify, applyEdits } from 'jsonc-parser';
 import { readState, type DeploymentState } from '../../engine/aep/model';
@@ -15,7 +16,7 @@ export function loadState(path: string): DeploymentState {
     return { version: 1, objects: {} };
   }
   const r = readState(text);
-  if (!r.state) throw new Error(`${path}: the deployment state cannot be read (${r.error}); restore it from version control, or remove it to deploy everything anew`);
+  if (!r.state) throw new Error(l10n.t('{0}: the deployment state cannot be read ({1}); restore it from version control, or remove it to deploy everything anew', path, r.error ?? ''));
   return r.state;
 }
 
