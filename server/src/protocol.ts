@@ -101,6 +101,8 @@ export interface AepPreviewOptions {
   charges?: number;
   /** Absolute path to write the mapped XDM records to (JSON Lines). */
   out?: string;
+  /** Absolute path to write the mapped XDM records to as Parquet. */
+  parquet?: string;
 }
 export type AepPreviewResult = import('./node/aep/preview').AepPreviewReport;
 export type AepDeployResult = import('./node/aep/deploy').DeployReport & { curl?: string[] };

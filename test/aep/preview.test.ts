@@ -12,6 +12,7 @@ import { aepFiles, exampleCopy, exampleJson, json, mappingSet } from '../helpers
 import { compileMapping, previewRecords } from '../../server/src/engine/aep/preview';
 import { modelsOfBody, sourceSide, xdmSchemaOf } from '../../server/src/engine/aep/model';
 import { sampleData } from '../../server/src/engine/export/sample';
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 
 const BIN = resolve(__dirname, '../../bin/pipewright.js');
 const MAPPING = 'charges.mapping.aep.json';
@@ -66,7 +67,7 @@ test('a required field no mapping fills fails every record', () => {
   assert.deepEqual(r.reasons, [{ reason: '_id is required but no mapping fills it', count: 10 }]);
 });
 
-test('pipewright aep preview reads a JSON Lines file, writes the mapped XDM records, and exits 1 when records fail', () => {
+test('pipewright aep preview reads a JSON Lines file, writes the mapped XDM records (JSON Lines or Parquet), and exits 1 when records fail', async () => {
   const dir = exampleCopy();
   const input = join(dir, 'charges.jsonl');
   writeFileSync(input, [charges[0], { ...charges[1], amount: 'n/a' }, charges[2]].map((c) => JSON.stringify(c)).join('\n') + '\n');
@@ -76,10 +77,20 @@ test('pipewright aep preview reads a JSON Lines file, writes the mapped XDM reco
   assert.match(r.stdout, new RegExp(`record 2 \\(${charges[1].id}\\): _acme.payments.amount \\(long\\) from data.amount: "n/a" is not a whole number`));
   const out = readFileSync(join(dir, 'xdm.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(out.map((x) => x._id), [charges[0].id, charges[2].id]);
-  const gen = spawnSync(process.execPath, [BIN, 'aep', 'preview', 'aep-stripe.pipeline.json', '--charges', '500', '--json'], { cwd: dir, encoding: 'utf8' });
+  const gen = spawnSync(process.execPath, [BIN, 'aep', 'preview', 'aep-stripe.pipeline.json', '--charges', '500', '--json', '--parquet', 'xdm.parquet'], { cwd: dir, encoding: 'utf8' });
   assert.equal(gen.status, 0, gen.stderr);
   const report = JSON.parse(gen.stdout);
   assert.equal(report.resourcePath, 'charges');
   assert.equal(report.records, 500);
   assert.equal(report.failed, 0);
+  // As Parquet: one typed column per XDM path, read back with hyparquet.
+  const bytes = readFileSync(join(dir, 'xdm.parquet'));
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  const meta = parquetMetadata(file);
+  assert.equal(Number(meta.num_rows), 500);
+  const rows = (await parquetReadObjects({ file, columns: ['_id', '_acme.payments.amount', '_acme.payments.createdAt'] })) as Array<Record<string, unknown>>;
+  const first = report.samples[0];
+  assert.equal(rows[0]._id, first._id);
+  assert.equal(Number(rows[0]['_acme.payments.amount']), first._acme.payments.amount);
+  assert.equal(new Date(rows[0]['_acme.payments.createdAt'] as Date).toISOString(), first._acme.payments.createdAt);
 });

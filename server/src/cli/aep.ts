@@ -35,6 +35,8 @@ Options:
   --input FILE           preview: Stripe objects as JSON Lines (default: generated sample data)
   --charges N            preview: sample charges to generate (default 1000)
   --out FILE             preview: write the mapped XDM records as JSON Lines
+  --parquet FILE         preview: write them as Parquet, one column per XDM path (long → INT64, date-time →
+                         TIMESTAMP, objects as JSON text)
   --limit N              runs: at most N runs (default 50)
   --json                 The report as JSON
 
@@ -46,7 +48,7 @@ could not be reached.
 
 type Out = NodeJS.WritableStream;
 const SUBS = ['explore', 'preview', 'deploy', 'update', 'delete', 'runs'];
-const VALUED = ['--overwrite', '--base-url', '--sandbox', '--input', '--charges', '--out', '--limit'];
+const VALUED = ['--overwrite', '--base-url', '--sandbox', '--input', '--charges', '--out', '--parquet', '--limit'];
 
 export async function runAep(args: string[], stdout: Out, stderr: Out, cwd: string): Promise<number> {
   const [sub, ...rest] = args;
@@ -98,7 +100,7 @@ export async function runAep(args: string[], stdout: Out, stderr: Out, cwd: stri
     const p = readAepPipeline(resolve(cwd, positional[0]), project, cwd);
     if (sub === 'preview') {
       const { previewAep } = await import('../node/aep/preview');
-      const r = previewAep(p, project, { input: o.input ? resolve(cwd, o.input as string) : undefined, charges: num('charges'), out: o.out ? resolve(cwd, o.out as string) : undefined, keep: o.json ? 20 : 3 });
+      const r = await previewAep(p, project, { input: o.input ? resolve(cwd, o.input as string) : undefined, charges: num('charges'), out: o.out ? resolve(cwd, o.out as string) : undefined, parquet: o.parquet ? resolve(cwd, o.parquet as string) : undefined, keep: o.json ? 20 : 3 });
       stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : formatPreview(r));
       return r.failed ? 1 : 0;
     }
@@ -191,5 +193,6 @@ export function formatPreview(r: AepPreviewReport): string {
     for (const s of r.samples) lines.push(`  ${JSON.stringify(s)}`);
   }
   if (r.out) lines.push(l10n.t('Mapped records written to {0}.', r.out));
+  if (r.parquet) lines.push(l10n.t('Mapped records written to {0}.', r.parquet));
   return `${lines.join('\n')}\n`;
 }

@@ -73,7 +73,7 @@ export function aepCommands(project: Project, startProgress: (title: string) => 
       const o = (options ?? {}) as AepPreviewOptions;
       const { previewAep } = await import('../node/aep/preview');
       try {
-        return previewAep(p, project, { input: o.input, charges: o.charges, out: o.out, keep: 20 });
+        return await previewAep(p, project, { input: o.input, charges: o.charges, out: o.out, parquet: o.parquet, keep: 20 });
       } catch (e) {
         throw failure(e);
       }
