@@ -17,6 +17,12 @@ async function showMarkdown(lines: string[]): Promise<void> {
 
 const json = (v: unknown) => ['```json', JSON.stringify(v, null, 2), '```'];
 
+/** The Flow Service and sandbox from the settings, when they replace the pipeline's; options given win. */
+function platformSettings(options?: AepCommandOptions): AepCommandOptions {
+  const settings = vscode.workspace.getConfiguration('pipewright');
+  return { baseUrl: settings.get<string>('aep.baseUrl') || undefined, sandbox: settings.get<string>('aep.sandbox') || undefined, ...options };
+}
+
 /** "Preview AEP Mapping": args [pipeline?]. The mapped XDM records and every failing record, before anything is deployed. */
 export async function aepPreview(ctx: CommandContext, given?: unknown): Promise<AepPreviewResult | undefined> {
   const uri = await pipelineUri(given, KIND);
@@ -41,7 +47,7 @@ async function deployLike(ctx: CommandContext, command: 'deploy' | 'update' | 'd
     if (answer !== yes) return undefined;
   }
   const id = command === 'delete' ? Commands.aepDelete : Commands.aepDeploy;
-  const r = (await ctx.secrets.run((secrets) => executeServerCommand(ctx.client, id, [uri.toString(), { ...options, updateOnly: command === 'update', secrets } satisfies AepCommandOptions]))) as AepDeployResult;
+  const r = (await ctx.secrets.run((secrets) => executeServerCommand(ctx.client, id, [uri.toString(), { ...platformSettings(options), updateOnly: command === 'update', secrets } satisfies AepCommandOptions]))) as AepDeployResult;
   ctx.output.info(`${r.name} (${command}${r.dryRun ? ', dry run' : ''}):`);
   for (const c of r.curl ?? []) ctx.output.info(c);
   for (const s of r.steps) ctx.output.info(`  ${s.file} (${s.kind}): ${s.action}${s.id ? ` ${s.id}` : ''}${s.message ? ` — ${s.message}` : ''}`);
@@ -66,7 +72,7 @@ export const aepDelete = (ctx: CommandContext, given?: unknown, options?: AepCom
 export async function aepRuns(ctx: CommandContext, given?: unknown, options?: AepCommandOptions): Promise<AepRunsResult | undefined> {
   const uri = await pipelineUri(given, KIND);
   if (!uri) return undefined;
-  const r = (await ctx.secrets.run((secrets) => executeServerCommand(ctx.client, Commands.aepRuns, [uri.toString(), { ...options, secrets } satisfies AepCommandOptions]))) as AepRunsResult;
+  const r = (await ctx.secrets.run((secrets) => executeServerCommand(ctx.client, Commands.aepRuns, [uri.toString(), { ...platformSettings(options), secrets } satisfies AepCommandOptions]))) as AepRunsResult;
   const lines = [`# ${r.name}: ${r.flowId}`, '', '| run | started | status | in | out | failed |', '| --- | --- | --- | ---: | ---: | ---: |'];
   for (const x of r.runs) lines.push(`| ${x.id} | ${x.createdAt ?? '—'} | ${x.status} | ${x.input ?? '?'} | ${x.output ?? '?'} | ${x.failed ?? '?'} |`);
   for (const x of r.runs) for (const e of x.errors) lines.push(`- ${x.id}: ${e.code ? `${e.code}: ` : ''}${e.message}`);
@@ -80,7 +86,7 @@ export async function aepExplore(ctx: CommandContext, given?: unknown, resourceP
   if (!uri) return undefined;
   const path = typeof resourcePath === 'string' ? resourcePath : (await vscode.window.showQuickPick(RESOURCE_PATHS, { title: vscode.l10n.t('Stripe resource path to explore') }));
   if (!path) return undefined;
-  const r = (await ctx.secrets.run((secrets) => executeServerCommand(ctx.client, Commands.aepExplore, [uri.toString(), path, { ...options, secrets } satisfies AepCommandOptions]))) as AepExploreResult;
+  const r = (await ctx.secrets.run((secrets) => executeServerCommand(ctx.client, Commands.aepExplore, [uri.toString(), path, { ...platformSettings(options), secrets } satisfies AepCommandOptions]))) as AepExploreResult;
   if (r.file) void vscode.window.showInformationMessage(vscode.l10n.t('{0}: {1} field(s) written to {2}.', r.resourcePath, r.fields, vscode.workspace.asRelativePath(r.file)));
   return r;
 }
