@@ -192,6 +192,19 @@ test('explore writes the schema the account returns next to the pipeline, and th
   assert.match(bad.err, /answered 400: Bad Request: resourcePath invoices is not supported/);
 });
 
+test('a conflict on the base connection never shows the Stripe token Platform holds', async () => {
+  const [conn] = fs.objects('connections');
+  const res = await fetch(`${fs.baseUrl}/connections/${conn.id}`, { method: 'PATCH', headers: { Authorization: `Bearer ${fs.token}`, 'x-api-key': fs.apiKey, 'x-gw-ims-org-id': fs.imsOrg, 'x-sandbox-name': 'prod', 'Content-Type': 'application/json', 'If-Match': conn.etag! }, body: JSON.stringify([{ op: 'replace', path: '/auth/params/accessToken', value: 'sk_test_a_colleagues_new_token' }]) });
+  assert.equal(res.status, 200);
+  edit('base-connection.aep.json', (b) => (b.auth.params.accessToken = '${secret:stripe-access-token-2}'));
+  const r = await cli(['aep', 'update', PIPELINE, '--base-url', fs.baseUrl], { PIPEWRIGHT_SECRET_STRIPE_ACCESS_TOKEN_2: 'sk_test_our_rotated_token' });
+  assert.equal(r.code, 1, r.out + r.err);
+  assert.match(r.out, /base-connection.aep.json \(base-connection\): conflict/);
+  assert.match(r.out, /"accessToken": "\$\{secret:stripe-access-token-2\}"[\s\S]*"accessToken": "<redacted>"/);
+  assert.ok(!r.out.includes('sk_test_a_colleagues_new_token') && !r.out.includes('sk_test_our_rotated_token'));
+  edit('base-connection.aep.json', (b) => (b.auth.params.accessToken = '${secret:stripe-access-token}'));
+});
+
 test('delete removes everything, flow first, and empties the state', async () => {
   fs.log.length = 0;
   const r = await aep('delete');

@@ -142,12 +142,16 @@ async function update(b: AepBody, body: Record<string, unknown>, prev: DeployedO
   if (change.immutable.length) {
     return { file: b.rel, kind: b.kind, action: 'refused', id: prev.id, message: l10n.t('{0} cannot change on a deployed {1}: delete it (pipewright aep delete) and deploy again', change.immutable.join(', '), b.kind) };
   }
-  const pick = (v: unknown) => Object.fromEntries([...change.changed, ...change.removed].map((k) => [k, (v as Record<string, unknown> | undefined)?.[k]]));
+  const keys = [...change.changed, ...change.removed];
+  // Where our body holds a secret reference, Platform's copy holds the secret itself: never show it.
+  const secretPaths = secretRefs(body).map((r) => r.path);
+  const pickOurs = (v: unknown) => Object.fromEntries(keys.map((k) => [k, (v as Record<string, unknown> | undefined)?.[k]]));
+  const pick = (v: unknown) => redact(pickOurs(v), secretPaths);
   if (b.kind === 'mapping-set') {
     // Data Prep versions mapping sets instead of etags: a version other than ours means someone else updated it.
     if (!dryRun && !o.overwrite?.includes(b.rel)) {
       const remote = await client.request<{ version?: number } & Record<string, unknown>>('GET', url);
-      if (remote.json.version !== prev.version) return { file: b.rel, kind: b.kind, action: 'conflict', id: prev.id, message: l10n.t('the mapping set is at version {0} in Platform, not {1} as last deployed from here: someone else changed it, and nothing was overwritten', String(remote.json.version), String(prev.version)), ours: pick(body), theirs: pick(remote.json) };
+      if (remote.json.version !== prev.version) return { file: b.rel, kind: b.kind, action: 'conflict', id: prev.id, message: l10n.t('the mapping set is at version {0} in Platform, not {1} as last deployed from here: someone else changed it, and nothing was overwritten', String(remote.json.version), String(prev.version)), ours: pickOurs(body), theirs: pick(remote.json) };
     }
     const r = await client.request<{ version?: number }>('PUT', url, resolved(body, b, o, dryRun));
     if (dryRun) return { file: b.rel, kind: b.kind, action: 'updated', id: prev.id, message: l10n.t('would change {0}', change.changed.join(', ')) };
@@ -167,8 +171,19 @@ async function update(b: AepBody, body: Record<string, unknown>, prev: DeployedO
     // Someone changed it since our last deployment: show theirs next to ours, overwrite nothing.
     const remote = await client.request<{ items?: Array<Record<string, unknown>> }>('GET', url);
     const theirs = remote.json.items?.[0] ?? remote.json;
-    return { file: b.rel, kind: b.kind, action: 'conflict', id: prev.id, message: l10n.t('changed in Platform since it was last deployed from here (etag {0} is now {1}): nothing was overwritten', String(prev.etag), String(remote.etag)), ours: pick(body), theirs: pick(theirs) };
+    return { file: b.rel, kind: b.kind, action: 'conflict', id: prev.id, message: l10n.t('changed in Platform since it was last deployed from here (etag {0} is now {1}): nothing was overwritten', String(prev.etag), String(remote.etag)), ours: pickOurs(body), theirs: pick(theirs) };
   }
+}
+
+function redact(v: Record<string, unknown>, paths: string[][]): Record<string, unknown> {
+  const out = JSON.parse(JSON.stringify(v ?? {})) as Record<string, unknown>;
+  for (const path of paths) {
+    let cur: Record<string, unknown> | undefined = out;
+    for (const k of path.slice(0, -1)) cur = cur && typeof cur[k] === 'object' ? (cur[k] as Record<string, unknown>) : undefined;
+    const last = path[path.length - 1];
+    if (cur && typeof cur[last] === 'string') cur[last] = '<redacted>';
+  }
+  return out;
 }
 
 /** The ids the state holds, written into the bodies that link to them. */
