@@ -27,6 +27,12 @@ export const ClientCommands = {
   newPipeline: 'pipewright.ui.newPipeline',
   brazeTest: 'pipewright.ui.brazeTest',
   brazeDeliveries: 'pipewright.ui.brazeDeliveries',
+  aepPreview: 'pipewright.ui.aepPreview',
+  aepDeploy: 'pipewright.ui.aepDeploy',
+  aepUpdate: 'pipewright.ui.aepUpdate',
+  aepDelete: 'pipewright.ui.aepDelete',
+  aepRuns: 'pipewright.ui.aepRuns',
+  aepExplore: 'pipewright.ui.aepExplore',
 } as const;
 
 export type ClientCommandId = (typeof ClientCommands)[keyof typeof ClientCommands];

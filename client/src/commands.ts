@@ -12,6 +12,7 @@ import { checkIamRole, encodeSourceParams, generateIamPolicies, lintWorkspace, n
 import { importNow, previewBucket, previewObject } from './commands/bucket';
 import { exportNow, generatePgpKey, pennySend, pennyVerify } from './commands/delivery';
 import { brazeDeliveries, brazeTest } from './commands/braze';
+import { aepDelete, aepDeploy, aepExplore, aepPreview, aepRuns, aepUpdate } from './commands/aep';
 import { clearSecret, setSecret } from './secrets';
 import { ClientCommands, type ClientCommandId } from './command-ids';
 
@@ -35,6 +36,12 @@ export const HANDLERS: Partial<Record<ClientCommandId, Handler>> = {
   [ClientCommands.newPipeline]: newPipeline,
   [ClientCommands.brazeTest]: brazeTest,
   [ClientCommands.brazeDeliveries]: brazeDeliveries,
+  [ClientCommands.aepPreview]: aepPreview,
+  [ClientCommands.aepDeploy]: aepDeploy,
+  [ClientCommands.aepUpdate]: aepUpdate,
+  [ClientCommands.aepDelete]: aepDelete,
+  [ClientCommands.aepRuns]: aepRuns,
+  [ClientCommands.aepExplore]: aepExplore,
   [ClientCommands.setSecret]: (ctx, name?: unknown, value?: unknown) => setSecret(ctx.secrets, name, value),
   [ClientCommands.clearSecret]: (ctx, name?: unknown) => clearSecret(ctx.secrets, name),
 };

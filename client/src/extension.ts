@@ -23,6 +23,8 @@ const ACTIVE_CONTEXT_KEY = 'pipewright.active';
 
 /** The files the server serves; must match `contributes.languages[0].filenamePatterns` in package.json. */
 const FILE_WATCH_GLOB = '**/*.{pipeline,policy,trust,template,aep}.{json,jsonc}';
+/** Files an aep-stripe-flow pipeline reads besides its bodies: deployment state, XDM schema copy, explore answers. */
+const AEP_WATCH_GLOB = '**/*.{deployment,xdm,explore}.json';
 
 let client: LanguageClient | undefined;
 
@@ -45,7 +47,8 @@ export function activate(context: vscode.ExtensionContext): PipewrightApi {
   };
 
   const watcher = vscode.workspace.createFileSystemWatcher(FILE_WATCH_GLOB);
-  context.subscriptions.push(watcher);
+  const aepWatcher = vscode.workspace.createFileSystemWatcher(AEP_WATCH_GLOB);
+  context.subscriptions.push(watcher, aepWatcher);
 
   const settings = vscode.workspace.getConfiguration('pipewright');
   const clientOptions: LanguageClientOptions = {
@@ -53,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): PipewrightApi {
       { scheme: 'file', language: LANGUAGE_ID },
       { scheme: 'untitled', language: LANGUAGE_ID },
     ],
-    synchronize: { configurationSection: 'pipewright', fileEvents: watcher },
+    synchronize: { configurationSection: 'pipewright', fileEvents: [watcher, aepWatcher] },
     outputChannel: output,
     // The message trace goes to the same channel with every secret masked.
     traceOutputChannel: redactingTraceChannel(output, () => secrets.handedOut),

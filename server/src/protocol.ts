@@ -13,6 +13,8 @@ export const Commands = {
   lintWorkspace: 'pipewright.lintWorkspace',
   /** Encode `{"resourcePath": …}` into base64 `sourceParams`; args: [resourcePath]; returns the string. */
   encodeSourceParams: 'pipewright.encodeSourceParams',
+  /** Decode base64 `sourceParams`; args: [value]; returns a {@link DecodedSourceParams}. */
+  decodeSourceParams: 'pipewright.decodeSourceParams',
   /**
    * Write the least-privilege permission (and trust) policy of a pipeline; args: [pipeline uri].
    * The server applies the files with `workspace/applyEdit` (create or replace) and returns a {@link GeneratedPolicies}.
@@ -57,7 +59,56 @@ export const Commands = {
    * uri, {@link BrazeDeliveriesOptions}?]; cancellable progress; returns a {@link BrazeDeliveriesReport}.
    */
   brazeDeliveries: 'pipewright.brazeDeliveries',
+  /**
+   * AEP: run an aep-stripe-flow pipeline's mapping set locally over sample Stripe records (or a JSON Lines file);
+   * args: [pipeline uri, {@link AepPreviewOptions}?]; returns an {@link AepPreviewResult}. Sends nothing.
+   */
+  aepPreview: 'pipewright.aepPreview',
+  /**
+   * AEP: create what is not deployed and update what changed (PATCH with If-Match; a 412 becomes a `conflict` step
+   * with both versions); args: [pipeline uri, {@link AepCommandOptions}?]; cancellable progress; returns an
+   * {@link AepDeployResult}. A missing `${secret:…}` (the Adobe token, a body's secret) is a {@link MissingSecret}.
+   */
+  aepDeploy: 'pipewright.aepDeploy',
+  /** AEP: delete every deployed object, flow first; args: [pipeline uri, {@link AepCommandOptions}?]; returns an {@link AepDeployResult}. */
+  aepDelete: 'pipewright.aepDelete',
+  /** AEP: the deployed flow's runs with metrics and errors; args: [pipeline uri, {@link AepCommandOptions}?]; returns an {@link AepRunsResult}. */
+  aepRuns: 'pipewright.aepRuns',
+  /**
+   * AEP: explore a resource path and write the returned schema next to the pipeline; args: [pipeline uri,
+   * resourcePath, {@link AepCommandOptions}?]; returns an {@link AepExploreResult}.
+   */
+  aepExplore: 'pipewright.aepExplore',
 } as const;
+
+export interface AepCommandOptions {
+  /** Another Flow Service base URL than the pipeline's (plain http only to this machine). */
+  baseUrl?: string;
+  sandbox?: string;
+  /** Print the requests as curl (token redacted) in `curl`, send nothing. */
+  dryRun?: boolean;
+  /** aepDeploy: update deployed objects only. */
+  updateOnly?: boolean;
+  /** aepDeploy: files (relative to the pipeline) to PATCH with Platform's current etag, after a conflict was looked at. */
+  overwrite?: string[];
+  /** aepRuns: at most this many runs. */
+  limit?: number;
+  secrets?: Record<string, string>;
+}
+export interface AepPreviewOptions {
+  /** Absolute path of a JSON Lines file of Stripe objects. */
+  input?: string;
+  charges?: number;
+  /** Absolute path to write the mapped XDM records to (JSON Lines). */
+  out?: string;
+  /** Absolute path to write the mapped XDM records to as Parquet. */
+  parquet?: string;
+}
+export type AepPreviewResult = import('./node/aep/preview').AepPreviewReport;
+export type AepDeployResult = import('./node/aep/deploy').DeployReport & { curl?: string[] };
+export type AepRunsResult = import('./node/aep/monitor').RunsReport;
+export type AepExploreResult = import('./node/aep/monitor').ExploreReport & { curl?: string[] };
+export type { DecodedSourceParams } from './engine/checks/aep';
 
 export interface BrazeTestOptions extends S3ConnectOptions {
   /** Seconds a refusal of the first call is retried while IAM propagates (default 60). */

@@ -1,6 +1,6 @@
 /** `pipewright lint`: walk folders, check every Pipewright file, print text, JSON or SARIF; exit 1 on errors. */
-import { dirname, resolve, relative, sep } from 'node:path';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, relative, sep } from 'node:path';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { Project, lintFiles, CancelledError, findingType, type LintedFile, type LintJobOptions } from '../engine';
 import { terminalJob } from './progress';
 import { findConfigFiles, nodeFileAccess } from '../node/files';
@@ -21,6 +21,14 @@ Options:
 Exit status: 0 when no error was found, 1 when at least one error was found, 2 on bad usage.
 `;
 
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 export async function lintPaths(paths: string[], cwd: string, options: LintJobOptions = {}): Promise<{ files: LintedFile[]; missing: string[] }> {
   const project = new Project(nodeFileAccess);
   const targets: string[] = [];
@@ -38,6 +46,10 @@ export async function lintPaths(paths: string[], cwd: string, options: LintJobOp
     else targets.push(abs);
   }
   const unique = [...new Set(targets)];
+  // An AEP body linted on its own is still checked against the pipelines beside it that name it (not linted themselves).
+  for (const dir of new Set(unique.filter((t) => /\.aep\.jsonc?$/i.test(t)).map((t) => dirname(t)))) {
+    for (const name of safeReaddir(dir)) if (/\.pipeline\.jsonc?$/i.test(name)) project.addKnown(join(dir, name));
+  }
   // PGP key files are read with openpgp (asynchronous, and loaded only when a pipeline names a key).
   if (unique.some((t) => /\.pipeline\.jsonc?$/i.test(t) && /"publicKey"/.test(nodeFileAccess.readFile(t) ?? ''))) {
     const { inspectReferencedKeys } = await import('../node/pgp/inspector');

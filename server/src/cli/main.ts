@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   penny: { load: () => import('./penny').then((m) => ({ run: m.runPenny, help: m.PENNY_HELP })) },
   pgp: { load: () => import('./pgp').then((m) => ({ run: m.runPgp, help: m.PGP_HELP })) },
   braze: { load: () => import('./braze').then((m) => ({ run: m.runBraze, help: m.BRAZE_HELP })) },
+  aep: { load: () => import('./aep').then((m) => ({ run: m.runAep, help: m.AEP_HELP })) },
 };
 
 const VERSION = '0.1.0';
@@ -46,6 +47,7 @@ Commands:
   pgp inspect      Check a public key file (acct_….key) against Stripe's guide
   braze test       Braze's credential check, step by step, with a Currents or export connector's credentials
   braze deliveries A Currents folder by event type and hour: missing hours, duplicate event ids
+  aep              Adobe Flow Service: explore, preview the mapping locally, deploy, update, delete, runs
 
 Options:
   -h, --help       Show help (also: pipewright <command> --help)

@@ -18,3 +18,4 @@ export const AEP_RESOURCE_PATHS: Record<string, string> = {
 
 /** Minimum interval per frequency; `once` takes no interval. */
 export const AEP_MIN_INTERVAL: Record<string, number | undefined> = { once: undefined, minute: 15, hour: 1, day: 1, week: 1 };
+export const AEP_DEFAULT_BASE_URL = 'https://platform.adobe.io/data/foundation/flowservice';

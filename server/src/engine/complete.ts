@@ -15,6 +15,7 @@ import { IAM_ACTIONS, IAM_SERVICES } from '../data/iam';
 import { AEP_RESOURCE_PATHS } from '../data/aep';
 import { STRIPE_OBJECTS } from '../data/stripe-objects';
 import { fileKindFromName } from './kinds';
+import { aepCompletions } from './aep/complete';
 import * as l10n from './l10n';
 
 export type CompletionKind = 'property' | 'value' | 'enum' | 'file' | 'reference' | 'snippet' | 'module';
@@ -84,7 +85,8 @@ export function complete(doc: ParsedDocument, offset: number, project?: Project)
     if (s.default !== undefined && typeof s.default !== 'object') push({ label: labelOf(s.default), kind: 'value', insertText: JSON.stringify(s.default), filterText: JSON.stringify(s.default), replace: range, detail: l10n.t('default'), documentation: docOf(s) });
     if (s.type === 'boolean') for (const b of ['true', 'false']) push({ label: b, kind: 'value', insertText: b, replace: range });
     const special = s['x-pipewright-complete'];
-    if (special) for (const c of specialValues(special, doc, range, project)) push(c);
+    if (special?.startsWith('aep-')) for (const c of aepCompletions(special, doc, offset, range, project)) push(c);
+    else if (special) for (const c of specialValues(special, doc, range, project)) push(c);
     if (s['x-pipewright-secret']) for (const c of specialValues('secret-ref', doc, range, project)) push(c);
   }
   return out;

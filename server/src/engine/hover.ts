@@ -9,6 +9,8 @@ import { iamAction } from '../data/iam';
 import { AWS_REGIONS } from '../data/regions';
 import { AEP_RESOURCE_PATHS } from '../data/aep';
 import * as l10n from './l10n';
+import type { Project } from './project';
+import { aepMappingHover } from './aep/hover';
 
 export interface HoverResult {
   markdown: string;
@@ -16,7 +18,7 @@ export interface HoverResult {
   end: number;
 }
 
-export function hover(doc: ParsedDocument, offset: number): HoverResult | undefined {
+export function hover(doc: ParsedDocument, offset: number, project?: Project): HoverResult | undefined {
   if (!doc.root) return undefined;
   let node = findNodeAtOffset(doc.root, offset, false);
   if (!node) return undefined;
@@ -35,6 +37,9 @@ export function hover(doc: ParsedDocument, offset: number): HoverResult | undefi
     if (AWS_REGIONS[v]) parts.push(`**${v}**: ${AWS_REGIONS[v]}`);
     if (key === 'resourcePath' && AEP_RESOURCE_PATHS[v]) parts.push(`**${v}**: ${AEP_RESOURCE_PATHS[v]}`);
   }
+  // A mapping line shows both sides first; the schema's words about the property follow.
+  const mapping = aepMappingHover(doc, offset, project);
+  if (mapping) parts.push(mapping);
   const validator = validatorFor(doc);
   const path = target ? pathOf(target) : pathOf(node);
   if (validator) {

@@ -11,6 +11,7 @@ import { forEachString, keyOf } from './json';
 import { checkPipeline } from './checks/pipeline';
 import { checkBrazeBucket } from './checks/braze';
 import { checkAepBody, checkSourceParams } from './checks/aep';
+import { checkAepCrossFile } from './aep/checks';
 import { checkTemplate } from './checks/template';
 import { checkPolicy } from './checks/iam';
 import { checkPolicyForPipelines, checkTrust } from './checks/iam-integration';
@@ -47,6 +48,7 @@ export function validate(doc: ParsedDocument, project: Project, options: Validat
         break;
       case 'aep':
         checkAepBody(doc, out);
+        checkAepCrossFile(doc, project, out);
         break;
       case 'template':
         checkTemplate(doc, out);

@@ -9,7 +9,7 @@ import {
 } from 'vscode-languageserver/node';
 import {
   Project, validate, complete, hover, codeActions, documentSymbols, documentLinks, formatDocument,
-  encodeSourceParams, lintFiles, CancelledError, type Finding, type ParsedDocument, type ProgressCallback,
+  encodeSourceParams, decodeSourceParams, lintFiles, CancelledError, type Finding, type ParsedDocument, type ProgressCallback,
 } from '../engine';
 import { Commands, Notifications, Requests, type DocumentInfoParams, type DocumentInfoResult, type GeneratedPolicies, type LintSummary, type RoleCheckOptions, type RoleCheckReport, type StatusParams } from '../protocol';
 import { generatedFiles } from '../engine/iam/files';
@@ -22,6 +22,7 @@ import { registerImportRequests, type JobProgress } from './imports';
 import { exportCommands } from './exports';
 import { brazeCommands } from './braze';
 import { checkedTextDocument } from './documents';
+import { aepCodeActions, aepCommands, registerAepFeatures } from './aep';
 
 interface Settings {
   validationDelay: number;
@@ -104,9 +105,10 @@ export function startServer(connection: Connection): void {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         completionProvider: { triggerCharacters: ['"', ':', ' '], resolveProvider: false },
         hoverProvider: true,
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.RefactorRewrite] },
         documentSymbolProvider: true,
         documentLinkProvider: { resolveProvider: false },
+        definitionProvider: true,
         documentFormattingProvider: true,
         executeCommandProvider: { commands: Object.values(Commands) },
         workspace: { workspaceFolders: { supported: true } },
@@ -175,7 +177,7 @@ export function startServer(connection: Connection): void {
   connection.onHover((p) =>
     guard('hover', () => {
       const doc = parsed(p.textDocument.uri);
-      const h = doc && hover(doc, doc.lines.offsetAt(p.position));
+      const h = doc && hover(doc, doc.lines.offsetAt(p.position), project);
       return h ? { contents: { kind: 'markdown' as const, value: h.markdown }, range: range(doc.lines, h.start, h.end) } : null;
     }, null),
   );
@@ -194,7 +196,7 @@ export function startServer(connection: Connection): void {
       const { doc, findings } = r;
       const start = doc.lines.offsetAt(p.range.start);
       const end = doc.lines.offsetAt(p.range.end);
-      return codeActions(doc, findings, start, end).map((a): LspCodeAction => {
+      const fixes = codeActions(doc, findings, start, end).map((a): LspCodeAction => {
         const changes: Record<string, ReturnType<typeof toTextEdit>[]> = {};
         for (const e of a.edits) {
           const targetUri = e.path ? pathToUri(e.path) : uri;
@@ -203,6 +205,7 @@ export function startServer(connection: Connection): void {
         }
         return { title: a.title, kind: CodeActionKind.QuickFix, diagnostics: [toDiagnostic(doc.lines, a.finding)], isPreferred: a.preferred, edit: { changes } };
       });
+      return [...fixes, ...aepCodeActions(doc, uri, start, end)];
     }, []),
   );
 
@@ -236,6 +239,11 @@ export function startServer(connection: Connection): void {
   registerExplorerRequests(connection, project, (uri) => parsed(uri) ?? project.get(uriToPath(uri)));
   const exportJobs = exportCommands(project, (title) => startJobProgress(title));
   const brazeJobs = brazeCommands(project, (title) => startJobProgress(title), () => revalidateOthers());
+  registerAepFeatures(connection, project, (uri) => parsed(uri) ?? project.get(uriToPath(uri)));
+  const aepJobs = aepCommands(project, (title) => startJobProgress(title), (paths) => {
+    for (const path of paths) project.fileChanged(path);
+    revalidateOthers();
+  });
 
   // PGP keys are inspected in the background (openpgp, loaded on first use); pipelines naming the key are then
   // validated again, so the key's findings appear a moment after the others.
@@ -262,6 +270,11 @@ export function startServer(connection: Connection): void {
         if (typeof rp !== 'string' || !rp) throw new ResponseError(ErrorCodes.InvalidParams, 'encodeSourceParams takes one argument: a Stripe resource path such as "charges".');
         return encodeSourceParams(rp);
       }
+      case Commands.decodeSourceParams: {
+        const v = p.arguments?.[0];
+        if (typeof v !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'decodeSourceParams takes one argument: the base64 value.');
+        return decodeSourceParams(v);
+      }
       case Commands.generateIamPolicies:
         return generateIam(p.arguments?.[0]);
       case Commands.checkIamRole:
@@ -280,6 +293,16 @@ export function startServer(connection: Connection): void {
         return brazeJobs.brazeTest(p.arguments?.[0], p.arguments?.[1], token);
       case Commands.brazeDeliveries:
         return brazeJobs.brazeDeliveries(p.arguments?.[0], p.arguments?.[1], token);
+      case Commands.aepPreview:
+        return aepJobs.aepPreview(p.arguments?.[0], p.arguments?.[1]);
+      case Commands.aepDeploy:
+        return aepJobs.aepDeploy(p.arguments?.[0], p.arguments?.[1], token);
+      case Commands.aepDelete:
+        return aepJobs.aepDeploy(p.arguments?.[0], p.arguments?.[1], token, true);
+      case Commands.aepRuns:
+        return aepJobs.aepRuns(p.arguments?.[0], p.arguments?.[1], token);
+      case Commands.aepExplore:
+        return aepJobs.aepExplore(p.arguments?.[0], p.arguments?.[1], p.arguments?.[2]);
       default:
         throw new ResponseError(ErrorCodes.MethodNotFound, `Unknown command ${p.command}`);
     }
