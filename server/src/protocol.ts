@@ -322,6 +322,8 @@ export interface PipelineInfo {
   prefix?: string;
   /** stripe-export: the Stripe account (names the `pgp-private-key:<account>` secret). */
   account?: string;
+  /** The names of the `${secret:…}` references the file holds: the client sends the ones it stores with a preview. */
+  secrets?: string[];
   errors: number;
   warnings: number;
 }

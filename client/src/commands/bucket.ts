@@ -80,9 +80,16 @@ export async function previewObject(ctx: CommandContext, given?: unknown, key?: 
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Pipewright: reading {0}', objectKey), cancellable: true }, (_p, cancel) =>
       ctx.client.sendRequest(Requests.previewObject, { uri: uri.toString(), key: objectKey, ...s3Settings(), secrets } satisfies PreviewObjectParams, cancel),
     ) as Promise<PreviewObjectResult>;
-  let preview = await request();
+  // The pipeline's own secrets that the store holds go with the request (an import into Stripe shows each row's
+  // plan only with its key); nothing is asked for here: a preview without them still shows the rows.
+  const info = (await ctx.client.sendRequest(Requests.pipelineInfo, { uri: uri.toString() })) as PipelineInfo;
+  const known: Record<string, string> = {};
+  for (const name of info.secrets ?? []) {
+    const value = await ctx.secrets.get(name);
+    if (value) known[name] = value;
+  }
+  let preview = await request(Object.keys(known).length ? known : undefined);
   if (isParquet(preview) && preview.encryption && !preview.encryption.decrypted) {
-    const info = (await ctx.client.sendRequest(Requests.pipelineInfo, { uri: uri.toString() })) as PipelineInfo;
     const secret = `pgp-private-key:${info.account}`;
     const stored = info.account ? await ctx.secrets.get(secret) : undefined;
     if (stored) {

@@ -56,6 +56,7 @@ export function registerExplorerRequests(connection: Connection, project: Projec
       region: str('region'),
       prefix: prefixOf(doc),
       account: str('account'),
+      secrets: [...new Set([...doc.text.matchAll(/\$\{secret:([^}\s]+)\}/g)].map((m) => m[1]))],
       errors: findings.filter((f) => f.severity === 'error').length,
       warnings: findings.filter((f) => f.severity === 'warning').length,
     };
