@@ -19,11 +19,21 @@ export { AvroReadError } from '../engine/avro/container';
 
 const inflate = promisify(inflateRaw);
 
-/** A decompressed block larger than this is damage or a bomb, not a Currents block (they are a few MB at most). */
-const MAX_BLOCK_BYTES = 512 * 1024 * 1024;
+/**
+ * A decompressed block larger than this is damage or a bomb, not a Currents block (those are a few MB at most; Avro's
+ * own writers flush blocks at 16 KB–1 MB): zlib stops inflating there instead of filling the memory.
+ */
+const MAX_BLOCK_BYTES = 128 * 1024 * 1024;
 
 export const avroCodecs: AvroCodecs = {
-  deflate: async (bytes) => new Uint8Array(await inflate(bytes, { maxOutputLength: MAX_BLOCK_BYTES })),
+  deflate: async (bytes) => {
+    try {
+      return new Uint8Array(await inflate(bytes, { maxOutputLength: MAX_BLOCK_BYTES }));
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new Error(l10n.t('a block inflates to more than {0} MB, which no Avro writer produces (a damaged file or a decompression bomb)', MAX_BLOCK_BYTES / 1024 / 1024));
+      throw e;
+    }
+  },
 };
 
 export interface AvroObjectOptions extends ConnectOptions {
