@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import type { AvroPreview, BrazeDeliveriesReport, BrazeTestReport, ContentPreview, ExportReport, ImportReport, ParquetPreview, PennySent, PennyVerified } from '../../../server/src/protocol';
+import type { AepDeployResult, AepPreviewResult, AvroPreview, BrazeDeliveriesReport, BrazeTestReport, ContentPreview, ExportReport, ImportReport, ParquetPreview, PennySent, PennyVerified } from '../../../server/src/protocol';
 import type { BucketPreview } from '../../../client/src/commands/bucket';
 import type { PipewrightApi } from '../../../client/src/extension';
 import { test } from './runner';
@@ -141,6 +141,26 @@ test('Check Currents Deliveries lists the folder by event type and hour, and fin
   assert.equal(r.eventsRead, 40);
   assert.deepEqual(r.duplicates, []);
   assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /\| users\.messages\.email\.Send \| 1 \| 2026-11-23-15 \|/);
+});
+
+test('Preview AEP Mapping runs the mapping set over sample charges and shows the XDM records, before anything is deployed', async () => {
+  const r = await vscode.commands.executeCommand<AepPreviewResult>('pipewright.ui.aepPreview', wsUri('examples/aep-stripe/aep-stripe.pipeline.json'));
+  assert.ok(r, 'the preview failed (see the Pipewright output)');
+  assert.ok(r.records > 0);
+  assert.equal(r.mapped, r.records);
+  assert.equal(r.failed, 0);
+  assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /"_id": "ch_/);
+});
+
+test('Deploy AEP Flow as a dry run prints the requests as curl, the access token from secret storage redacted', async () => {
+  const token = 'eyJhbGciOiJSUzI1NiJ9.suite-token.signature';
+  await vscode.commands.executeCommand('pipewright.ui.setSecret', 'adobe-access-token', token);
+  const r = await vscode.commands.executeCommand<AepDeployResult>('pipewright.ui.aepDeploy', wsUri('examples/aep-stripe/aep-stripe.pipeline.json'), { dryRun: true });
+  assert.ok(r, 'the dry run failed (see the Pipewright output)');
+  assert.ok(r.curl && r.curl.length > 0, 'no request printed');
+  assert.ok(r.curl.every((c) => c.startsWith('curl ')), r.curl[0]);
+  assert.ok(r.curl.some((c) => /x-gw-ims-org-id/i.test(c)));
+  assert.ok(!r.curl.some((c) => c.includes(token)), 'the token is redacted');
 });
 
 test('Generate IAM Policies writes the pipeline\'s least-privilege policy, which lints clean', async () => {
