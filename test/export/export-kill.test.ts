@@ -6,15 +6,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CreateBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { clientConfig, startMoto, type MotoServer } from '../helpers/moto';
 import { prng } from '../helpers/random';
+import { cli, writeExportPipeline, writePolicies } from '../helpers/export-workspace';
 
-const BIN = resolve(__dirname, '../../bin/pipewright.js');
 const BUCKET = 'acme-export-kills';
 const TABLES = ['charges', 'refunds'];
 const RUNS = 100;
@@ -24,36 +23,16 @@ let moto: MotoServer;
 let s3: S3Client;
 let dir: string;
 
-function cli(args: string[]): { done: Promise<{ code: number | null; stdout: string; stderr: string }>; kill(): void } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  return { done: new Promise((r) => child.on('close', (code) => r({ code, stdout, stderr }))), kill: () => child.kill('SIGKILL') };
-}
-
-function pipeline(prefix: string): string {
-  const path = join(dir, `${prefix.replace(/\/$/, '')}.pipeline.json`);
-  writeFileSync(path, JSON.stringify({
-    kind: 'stripe-export', name: prefix, account: 'acct_1Nv0FGQ9RKHgCVdK', bucket: BUCKET, region: 'us-east-1', awsAccountId: '402871995361',
-    roleName: 'stripe-data-pipeline-s3-role', permissionPolicy: 'p.policy.json', trustPolicy: 't.trust.json', tables: TABLES,
-    source: { type: 'jsonl-folder', path: 'data' }, prefix,
-  }, null, 2));
-  return path;
-}
+const pw = (args: string[]) => cli(args, dir);
+const pipeline = (prefix: string) => writeExportPipeline(dir, BUCKET, prefix.replace(/\/$/, ''), { tables: TABLES, prefix });
 
 before(async () => {
   moto = await startMoto();
   s3 = new S3Client({ ...clientConfig(moto.endpoint), forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   dir = mkdtempSync(join(tmpdir(), 'pw-export-kill-'));
-  writeFileSync(join(dir, 'p.policy.json'), JSON.stringify({ Version: '2012-10-17', Statement: [
-    { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${BUCKET}` },
-    { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${BUCKET}/*` },
-  ] }, null, 2));
-  writeFileSync(join(dir, 't.trust.json'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::731954892063:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'acct_1Nv0FGQ9RKHgCVdK' } } }] }, null, 2));
-  const r = await cli(['sample-data', 'data', '--charges', '1200', '--seed', '21']).done;
+  writePolicies(dir, BUCKET);
+  const r = await pw(['sample-data', 'data', '--charges', '1200', '--seed', '21']).done;
   assert.equal(r.code, 0, r.stderr);
 });
 
@@ -89,7 +68,7 @@ async function newKeys(prefix: string, after: string | undefined): Promise<numbe
 }
 
 async function runsOf(path: string): Promise<Array<{ dir: string; complete: boolean; verdict: string }>> {
-  const r = await cli(['preview', path, '--endpoint', moto.endpoint, '--json']).done;
+  const r = await pw(['preview', path, '--endpoint', moto.endpoint, '--json']).done;
   assert.equal(r.code, 0, r.stderr);
   return r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)).filter((x) => typeof x.dir === 'string' && typeof x.complete === 'boolean');
 }
@@ -97,7 +76,7 @@ async function runsOf(path: string): Promise<Array<{ dir: string; complete: bool
 test(`${RUNS} exports killed at random moments, then run again: a complete run with the clean run's rows, nothing left open, killed runs never read as complete`, async () => {
   const cleanPath = pipeline('clean/');
   const t0 = Date.now();
-  const clean = await cli(['export', cleanPath, '--endpoint', moto.endpoint, '--json', '--rows-per-file', '300']).done;
+  const clean = await pw(['export', cleanPath, '--endpoint', moto.endpoint, '--json', '--rows-per-file', '300']).done;
   const runMs = Date.now() - t0;
   assert.equal(clean.code, 0, clean.stderr);
   const cleanReport = JSON.parse(clean.stdout) as Report;
@@ -114,7 +93,7 @@ test(`${RUNS} exports killed at random moments, then run again: a complete run w
     const kills = 1 + Math.floor(r() * 2);
     for (let k = 0; k < kills; k++) {
       const before = await lastKey(lanePrefixes[lane]);
-      const run = cli(['export', path, '--endpoint', moto.endpoint, '--json', '--rows-per-file', '300']);
+      const run = pw(['export', path, '--endpoint', moto.endpoint, '--json', '--rows-per-file', '300']);
       // Half the kills land at a random moment (mostly while it starts and reads), half once a random number of its
       // files are in the bucket (while it uploads the rest, or between the last file and _SUCCESS).
       let landed: Promise<boolean>;
@@ -134,7 +113,7 @@ test(`${RUNS} exports killed at random moments, then run again: a complete run w
       await run.done;
       killedMidRun++;
     }
-    const again = await cli(['export', path, '--endpoint', moto.endpoint, '--json', '--rows-per-file', '300']).done;
+    const again = await pw(['export', path, '--endpoint', moto.endpoint, '--json', '--rows-per-file', '300']).done;
     assert.equal(again.code, 0, `run ${i}: the export after the kills must finish: ${again.stderr}`);
     const report = JSON.parse(again.stdout) as Report;
     abortedStale += report.abortedStale;

@@ -16,6 +16,7 @@ import sqlite from 'node-sqlite3-wasm';
 import { clientConfig, startMoto, type MotoServer } from '../helpers/moto';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy';
 import { importWorkspace, products, toCsv, toJsonl } from '../helpers/import-data';
+import { writeExportPipeline, writePolicies } from '../helpers/export-workspace';
 
 const BIN = resolve(__dirname, '../../bin/pipewright.js');
 const IMPORT_BUCKET = 'acme-faults-import';
@@ -82,8 +83,7 @@ before(async () => {
     await s3.send(new PutObjectCommand({ Bucket: IMPORT_BUCKET, Key: `imports/products/${i}.${i % 2 ? 'jsonl' : 'csv'}`, Body: i % 2 ? toJsonl(part) : toCsv(part) }));
   }
   s3.destroy();
-  writeFileSync(join(dir, 'p.policy.json'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `arn:aws:s3:::${EXPORT_BUCKET}` }, { Effect: 'Allow', Action: 's3:PutObject', Resource: `arn:aws:s3:::${EXPORT_BUCKET}/*` }] }));
-  writeFileSync(join(dir, 't.trust.json'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::731954892063:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': 'acct_1Nv0FGQ9RKHgCVdK' } } }] }));
+  writePolicies(dir, EXPORT_BUCKET);
   const data = await cli(['sample-data', 'data', '--charges', '3000', '--seed', '8']);
   assert.equal(data.code, 0, data.stderr);
 });
@@ -123,11 +123,7 @@ test('the import holds the same records under 10% faults (bodies cut mid-stream 
 });
 
 test('the export delivers the same tables and rows under 10% faults, _SUCCESS last', async () => {
-  const pipeline = (run: string) => {
-    const path = join(dir, `export-${run}.pipeline.json`);
-    writeFileSync(path, JSON.stringify({ kind: 'stripe-export', name: run, account: 'acct_1Nv0FGQ9RKHgCVdK', bucket: EXPORT_BUCKET, region: 'us-east-1', awsAccountId: '402871995361', roleName: 'stripe-data-pipeline-s3-role', permissionPolicy: 'p.policy.json', trustPolicy: 't.trust.json', tables: ['charges', 'customers', 'refunds'], source: { type: 'jsonl-folder', path: 'data' }, prefix: `${run}/` }, null, 2));
-    return path;
-  };
+  const pipeline = (run: string) => writeExportPipeline(dir, EXPORT_BUCKET, `export-${run}`, { tables: ['charges', 'customers', 'refunds'], prefix: `${run}/` });
   const tables = (out: string) => (JSON.parse(out) as { tables: Array<{ table: string; rows: number; files: string[] }> }).tables.map((t) => `${t.table}:${t.rows}:${t.files.length}`);
   let n = 0;
   await both('export', (endpoint, run) => ['export', pipeline(run), '--endpoint', endpoint, '--json', '--rows-per-file', '1000'], async (clean, faulty) => {
@@ -141,8 +137,7 @@ test('the export delivers the same tables and rows under 10% faults, _SUCCESS la
 });
 
 test('the penny test is sent and verified with the same code under 10% faults', async () => {
-  const path = join(dir, 'penny.pipeline.json');
-  writeFileSync(path, JSON.stringify({ kind: 'stripe-export', name: 'penny', account: 'acct_1Nv0FGQ9RKHgCVdK', bucket: EXPORT_BUCKET, region: 'us-east-1', awsAccountId: '402871995361', roleName: 'stripe-data-pipeline-s3-role', permissionPolicy: 'p.policy.json', trustPolicy: 't.trust.json', tables: ['charges'], source: { type: 'jsonl-folder', path: 'data' } }, null, 2));
+  const path = writeExportPipeline(dir, EXPORT_BUCKET, 'penny', { tables: ['charges'] });
   let code = '';
   await both('penny send', (endpoint) => ['penny', 'send', path, '--endpoint', endpoint], (_clean, faulty) => {
     code = /Validation code: (\S+)/.exec(faulty.stdout)![1];
