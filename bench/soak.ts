@@ -5,14 +5,14 @@
  * that no file is missed or taken twice (each version of each file is imported exactly once, and the destination holds
  * the latest value of every record), and reports RSS and heap over time: memory must stay flat.
  *
- *   npm run build && node --import tsx bench/soak.ts          # SOAK_MINUTES=2 for a short try
+ *   node --expose-gc --import tsx bench/soak.ts          # SOAK_MINUTES=2 for a short try
  *
  * Prints a table to stdout and exits non-zero when a check fails or memory grows by more than half after warm-up.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import sqlite from 'node-sqlite3-wasm';
 import { runImport, stateIdOf } from '../server/src/engine/import/run';
 import { loadImportPipeline, openDestination } from '../server/src/node/import/pipeline';
@@ -22,6 +22,11 @@ import { importWorkspace, products, toCsv } from '../test/helpers/import-data';
 import { prng } from '../test/helpers/random';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
+/**
+ * Files kept in the folder: past this the oldest is deleted (as a retention rule would), so that the folder — which
+ * every sync lists in full, as the connector does — stays the same size and memory can be judged flat or not.
+ */
+const MAX_FILES = Number(process.env.SOAK_MAX_FILES ?? 150);
 const BUCKET = 'acme-soak';
 const FOLDER = 'imports/products/';
 
@@ -38,6 +43,8 @@ async function main(): Promise<number> {
     // What the bucket holds: file → the rows of its latest version; and the expected records by key.
     const files = new Map<string, ReturnType<typeof products>>();
     let versionsWritten = 0;
+    /** Keys in the folder now, oldest first. */
+    const live: string[] = [];
     let objectsImported = 0;
     const samples: Array<{ minute: number; rss: number; heap: number; records: number; files: number; cycleMs: number }> = [];
     const started = Date.now();
@@ -47,17 +54,22 @@ async function main(): Promise<number> {
       const t0 = Date.now();
       // Keys written this cycle: a file written twice before a sync is one version to import (the latest).
       const written = new Set<string>();
+      // The oldest files leave the folder; their records stay in the destination (an import never deletes).
+      while (live.length > MAX_FILES) {
+        const gone = live.shift()!;
+        await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: gone }));
+      }
       // Files arrive (a new one most cycles) and change (an existing one rewritten with edited prices now and then).
       if (files.size === 0 || r() < 0.6) {
         const rows = products(20 + Math.floor(r() * 80), 1000 + cycle, `c${cycle}`);
         const key = `${FOLDER}arrived-${String(cycle).padStart(6, '0')}.csv`;
         files.set(key, rows);
+        live.push(key);
         await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: toCsv(rows) }));
         written.add(key);
       }
-      if (files.size > 3 && r() < 0.3) {
-        const keys = [...files.keys()];
-        const key = keys[Math.floor(r() * keys.length)];
+      if (live.length > 3 && r() < 0.3) {
+        const key = live[Math.floor(r() * live.length)];
         const rows = files.get(key)!.map((x) => ({ ...x, name: `${x.name.replace(/ v\d+$/, '')} v${cycle}` }));
         files.set(key, rows);
         await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: toCsv(rows) }));
@@ -88,15 +100,18 @@ async function main(): Promise<number> {
         failures++;
         process.stderr.write(`cycle ${cycle}: ${wrong} records differ from the bucket's latest files (${got.length} held, ${want.size} expected)\n`);
       }
+      // After a full collection (node --expose-gc), RSS and heap say what is kept, not what is not yet collected.
+      (globalThis as { gc?: () => void }).gc?.();
       const mem = process.memoryUsage();
-      if (cycle === Math.min(60, Math.floor(MINUTES * 30))) warmRss = mem.rss;
+      if (cycle === Math.min(300, Math.floor(MINUTES * 30))) warmRss = mem.rss;
       const minute = Math.floor((Date.now() - started) / 60_000);
-      if (!samples.length || samples[samples.length - 1].minute !== minute) samples.push({ minute, rss: mem.rss, heap: mem.heapUsed, records: got.length, files: files.size, cycleMs: Date.now() - t0 });
+      if (!samples.length || samples[samples.length - 1].minute !== minute) samples.push({ minute, rss: mem.rss, heap: mem.heapUsed, records: got.length, files: live.length, cycleMs: Date.now() - t0 });
       const wait = 1000 - (Date.now() - t0);
       if (wait > 0) await new Promise((w) => setTimeout(w, wait));
     }
+    (globalThis as { gc?: () => void }).gc?.();
     const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
-    process.stdout.write(`| minute | files | records | RSS | heap used | cycle |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n`);
+    process.stdout.write(`| minute | files in the folder | records | RSS | heap used | cycle |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n`);
     for (const s of samples) process.stdout.write(`| ${s.minute} | ${s.files} | ${s.records} | ${mb(s.rss)} | ${mb(s.heap)} | ${s.cycleMs} ms |\n`);
     const end = process.memoryUsage().rss;
     process.stdout.write(`\n${cycle} cycles in ${MINUTES} min; ${versionsWritten} file versions to import, ${objectsImported} imported (each exactly once: ${objectsImported === versionsWritten ? 'yes' : 'NO'}); checks failed: ${failures}; RSS warm ${mb(warmRss)} → end ${mb(end)}\n`);
