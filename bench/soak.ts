@@ -40,7 +40,10 @@ async function main(): Promise<number> {
     const pipelinePath = importWorkspace(join(dir, 'ws'), { bucket: BUCKET, formats: ['csv'] });
     const p = loadImportPipeline(pipelinePath);
     const r = prng(0x50a4);
-    // What the bucket holds: file → the rows of its latest version; and the expected records by key.
+    // The rows of the files in the folder now (to edit them), and the expected name of every record ever written: the
+    // soak's own bookkeeping stays this small so that the memory it reports is the import's.
+    const want = new Map<string, string>();
+    // What the bucket holds: file → the rows of its latest version.
     const files = new Map<string, ReturnType<typeof products>>();
     let versionsWritten = 0;
     /** Keys in the folder now, oldest first. */
@@ -57,6 +60,7 @@ async function main(): Promise<number> {
       // The oldest files leave the folder; their records stay in the destination (an import never deletes).
       while (live.length > MAX_FILES) {
         const gone = live.shift()!;
+        files.delete(gone);
         await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: gone }));
       }
       // Files arrive (a new one most cycles) and change (an existing one rewritten with edited prices now and then).
@@ -64,6 +68,7 @@ async function main(): Promise<number> {
         const rows = products(20 + Math.floor(r() * 80), 1000 + cycle, `c${cycle}`);
         const key = `${FOLDER}arrived-${String(cycle).padStart(6, '0')}.csv`;
         files.set(key, rows);
+        for (const x of rows) want.set(x.product_id, x.name);
         live.push(key);
         await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: toCsv(rows) }));
         written.add(key);
@@ -72,6 +77,7 @@ async function main(): Promise<number> {
         const key = live[Math.floor(r() * live.length)];
         const rows = files.get(key)!.map((x) => ({ ...x, name: `${x.name.replace(/ v\d+$/, '')} v${cycle}` }));
         files.set(key, rows);
+        for (const x of rows) want.set(x.product_id, x.name);
         await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: toCsv(rows) }));
         written.add(key);
       }
@@ -93,8 +99,6 @@ async function main(): Promise<number> {
       } finally {
         db.close();
       }
-      const want = new Map<string, string>();
-      for (const rows of files.values()) for (const x of rows) want.set(x.product_id, x.name);
       const wrong = got.filter((g) => want.get(g.key) !== g.name).length + Math.abs(got.length - want.size);
       if (wrong) {
         failures++;
