@@ -11,7 +11,7 @@
  *
  * hyparquet is imported from its platform-neutral entry point: its default Node entry also loads `fs`.
  */
-import { parquetMetadataAsync, parquetRead, parquetSchema, type AsyncBuffer, type FileMetaData, type SchemaTree } from 'hyparquet/src/index.js';
+import { parquetMetadataAsync, parquetRead, parquetSchema, snappyUncompress, type AsyncBuffer, type FileMetaData, type SchemaTree } from 'hyparquet/src/index.js';
 import type { S3Access } from '../import/types';
 import { isoOfEpochCount, MAX_DATE_MS } from '../timestamps';
 
@@ -133,6 +133,7 @@ export async function previewParquet(source: RangeSource, where: string, options
         rowStart: 0,
         rowEnd,
         parsers: PARSERS,
+        compressors: COMPRESSORS,
         geoparquet: false,
         rowFormat: 'array',
         onComplete: (data: unknown[][]) => {
@@ -214,6 +215,35 @@ function logicalText(e: SchemaTree['element']): string | undefined {
       return e.converted_type;
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Decompression, bounded
+
+/**
+ * The largest page we inflate. A page header states its uncompressed size and hyparquet allocates that much before
+ * it decompresses; writers keep pages to about a megabyte (ours: one page per column chunk of a 100,000-row group,
+ * tens of megabytes at most), so anything past this is a damaged header or a decompression bomb.
+ */
+export const MAX_PAGE_BYTES = 256 * 1024 * 1024;
+/**
+ * Snappy's best case is a 3-byte copy element that yields 64 bytes (21.3 : 1); a page announcing more than this ratio
+ * cannot come from its compressed bytes, whatever the stream claims.
+ */
+const SNAPPY_MAX_RATIO = 22;
+
+export class PageTooLargeError extends Error {
+  override name = 'PageTooLargeError';
+}
+
+const COMPRESSORS = {
+  SNAPPY(input: Uint8Array, outputLength: number): Uint8Array {
+    if (outputLength > MAX_PAGE_BYTES) throw new PageTooLargeError(`a page announces ${outputLength.toLocaleString('en-US')} bytes uncompressed, more than the ${MAX_PAGE_BYTES / 1024 / 1024} MiB a page may inflate to here (a damaged header or a decompression bomb)`);
+    if (outputLength > input.length * SNAPPY_MAX_RATIO + 64) throw new PageTooLargeError(`a page announces ${outputLength.toLocaleString('en-US')} bytes uncompressed from ${input.length.toLocaleString('en-US')} compressed, more than Snappy can produce (a damaged header or a decompression bomb)`);
+    const out = new Uint8Array(outputLength);
+    snappyUncompress(input, out);
+    return out;
+  },
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Values as a person reads them
