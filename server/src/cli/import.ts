@@ -59,7 +59,7 @@ Options:
   --shard I/N           Take only shard I of N (deterministic by key): N workers share one bucket, each with
                         its own destination
   --max-problems N      Problems in one object past which it is rejected (default 100)
-  --batch N             Records per committed batch (default 5000; 100 for a "stripe" destination)
+  --batch N             Records per committed batch (default 2000; 100 for a "stripe" destination)
   --stripe-api-base URL Send the Stripe requests there instead of the destination's "apiBase" (a proxy, a local
                         test server: http only to this machine)
   --json                Print the report as JSON

@@ -32,7 +32,11 @@ export interface ImportOptions {
   dryRun?: boolean;
   /** Problems in one object past which the object is rejected (default 100). */
   maxProblemsPerObject?: number;
-  /** Records per committed batch (default 5,000); a batch is also committed once a second has passed. */
+  /**
+   * Records per committed batch (default 2,000); a batch is also committed once a second has passed. The records of
+   * a batch are held until it commits: 20,000 cost ~90 MB of peak RSS over 2,000 for the same speed (100 MB CSV,
+   * SQLite destination in exclusive locking mode, where a commit is cheap).
+   */
   batchSize?: number;
   /** Problems kept in the report (all of them go to the destination; default 200). */
   reportProblems?: number;
@@ -109,7 +113,7 @@ export async function listAll(s3: S3Access, bucket: string, prefix: string, onPa
 
 export async function runImport(source: ImportSource, template: Template, stateId: string, deps: ImportDeps, options: ImportOptions = {}): Promise<ImportReport> {
   const now = options.now ?? (() => new Date());
-  const batchSize = options.batchSize ?? 20_000;
+  const batchSize = options.batchSize ?? 2_000;
   const maxProblems = options.maxProblemsPerObject ?? 100;
   const keep = options.reportProblems ?? 200;
   const { s3, destination, token } = deps;
