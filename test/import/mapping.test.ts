@@ -90,3 +90,24 @@ test('JSON records: properties by name, dotted paths into nested objects, JSON t
 test('a template without its key among the columns is refused with the file named', () => {
   assert.throws(() => templateFromJson({ object: 'products', key: 'sku', columns: [{ column: 'id', field: 'name', type: 'string' }] }, 'p.template.json'), /p\.template\.json: the key "sku" is not one of the columns/);
 });
+
+test('plain decimals and exact ISO timestamps (read digit by digit) give what the general reading gives', () => {
+  const amount = (v: string) => csv(['p', 'n', '', v, 'usd', '', ''])?.record?.fields['default_price_data.unit_amount'];
+  const created = (v: string) => csv(['p', 'n', '', '1', 'usd', v, ''])?.record?.fields['metadata.created'];
+  const errorOf = (fields: string[]) => csv(fields).errors.map((e) => e.message);
+  // Each value against the same value with a leading space, which only the general reading accepts.
+  for (const v of ['0', '12', '12.3', '12.30', '-0.50', '+7.05', '.5', '5.', '999999999999999.99', '12.300', '3.10000']) assert.equal(amount(v), amount(` ${v}`), v);
+  assert.equal(amount('-0.50'), -50);
+  assert.equal(amount('12.300'), 1230);
+  assert.deepEqual(errorOf(['p', 'n', '', '12.345', 'usd', '', '']), ['"unit_amount" has more than 2 decimal places']);
+  assert.deepEqual(errorOf(['p', 'n', '', '1e5', 'usd', '', '']), ['"unit_amount" is not a decimal amount']);
+  assert.deepEqual(errorOf(['p', 'n', '', '-.', 'usd', '', '']), ['"unit_amount" is not a decimal amount']);
+  assert.deepEqual(errorOf(['p', 'n', '', '90071992547409.93', 'usd', '', '']), ['"unit_amount" is too large']);
+  for (const v of ['2026-05-01T12:00:00Z', '1970-01-01T00:00:00Z', '1969-12-31T23:59:59Z', '2000-02-29T23:59:59Z', '2024-02-30T00:00:00Z', '2023-04-31T08:00:00Z', '1600-03-01T00:00:00Z', '9999-12-31T23:59:59Z']) {
+    assert.equal(created(v), Date.parse(v) / 1000, v);
+  }
+  // A day past the month's end rolls over, as Date.parse has it; an hour of 24 or a 13th month does not pass as plain.
+  assert.equal(created('2024-02-30T00:00:00Z'), created('2024-03-01T00:00:00Z'));
+  assert.equal(created('2024-01-01T24:00:00Z'), created('2024-01-02T00:00:00Z'));
+  assert.deepEqual(errorOf(['p', 'n', '', '1', 'usd', '2024-13-01T00:00:00Z', '']), ['"created" is not a valid date']);
+});
