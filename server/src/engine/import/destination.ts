@@ -72,5 +72,10 @@ export interface Destination {
   commit(batch: Batch): Promise<void | CommitResult>;
   /** For a dry run: what commit would do with the batch, writing nothing. */
   plan?(batch: Batch): Promise<CommitResult>;
+  /**
+   * For a destination whose commit returns before the batch is stored (SQLite, written by a worker thread while the
+   * next batch is read): resolves once every committed batch is stored, or throws the error of the one that failed.
+   */
+  flush?(): Promise<void>;
   close(): Promise<void>;
 }

@@ -201,6 +201,7 @@ export async function runImport(source: ImportSource, template: Template, stateI
 
   if (report.cancelled) {
     if (pending.records.length || pending.problems.length || pending.finished.length) await commitNow(undefined);
+    if (!options.dryRun) await destination.flush?.();
   } else {
     // The last batch and the completed state in one transaction: "complete" is never written without every record.
     const finished = state.run!;
@@ -209,6 +210,8 @@ export async function runImport(source: ImportSource, template: Template, stateI
     report.records += pending.records.length;
     progress.records += pending.records.length;
     await deliver(batch);
+    // Reported complete only once the destination holds the last batch.
+    if (!options.dryRun) await destination.flush?.();
     if (!options.dryRun) report.watermark = state.watermark;
     else state = { ...state, run: finished };
   }

@@ -14,6 +14,7 @@ import { objectProp, stringOf } from '../../engine/json';
 import { nodeFileAccess } from '../files';
 import { openJsonlDestination } from './jsonl';
 import { openSqliteDestination } from './sqlite';
+import { openSqliteWriter } from './sqlite-thread';
 import { stripeDestination, StripeDestinationError } from './stripe';
 import { stripeTarget } from '../../engine/import/stripe-plan';
 import type { CancellationToken } from '../../engine';
@@ -132,7 +133,10 @@ export function openDestination(p: ImportPipeline, options: OpenOptions = {}): D
     }
   }
   if (d.type === 'jsonl') return openJsonlDestination(d.path, options);
-  return openSqliteDestination({ path: p.destination.path, columns: p.template.columns, target: p.template.object, readOnly: options.readOnly });
+  const sqlite = { path: p.destination.path, columns: p.template.columns, target: p.template.object };
+  // A run that writes gets the database in a thread of its own (written while the next batch is read); reading the
+  // state (dry runs, Preview Bucket) needs no thread.
+  return options.readOnly ? openSqliteDestination({ ...sqlite, readOnly: true }) : openSqliteWriter(sqlite);
 }
 
 export function lineOf(doc: { text: string }, node: Node | undefined): number {

@@ -37,9 +37,12 @@ export interface SqliteOptions {
   readOnly?: boolean;
 }
 
+/** The in-thread destination, and what the writer thread (sqlite-writer.ts) calls on it. */
+export type SqliteDestination = Destination & { db: Db; commitPacked(batch: PackedBatch): void };
+
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-export function openSqliteDestination(options: SqliteOptions): Destination & { db: Db } {
+export function openSqliteDestination(options: SqliteOptions): SqliteDestination {
   const { path } = options;
   if (options.readOnly && !existsSync(path)) return emptyDestination(path);
   if (!options.readOnly) {
@@ -64,10 +67,11 @@ export function openSqliteDestination(options: SqliteOptions): Destination & { d
       CREATE TABLE IF NOT EXISTS _pipewright_problems (id INTEGER PRIMARY KEY, state_id TEXT NOT NULL, run_started_at TEXT, object TEXT NOT NULL, line INTEGER, "column" TEXT, value TEXT, message TEXT NOT NULL);`);
     ensureTable(db, options.target, options.columns);
   }
-  const packer = new RowPacker(options.columns);
-  const cols = ['key', ...packer.fields, '_source', '_line', '_imported_at'];
+  const layout = fieldsOf(options.columns);
+  const textSlots = [true, ...layout.text, true, false];
+  const cols = ['key', ...layout.fields, '_source', '_line', '_imported_at'];
   const upsertSql = (n: number) =>
-    `INSERT INTO ${q(options.target)} (${cols.map(q).join(',')}) VALUES ${packer.valuesSql(n)} ON CONFLICT(key) DO UPDATE SET ${cols.slice(1).map((c) => `${q(c)}=excluded.${q(c)}`).join(',')}`;
+    `INSERT INTO ${q(options.target)} (${cols.map(q).join(',')}) VALUES ${valuesSql(textSlots, n)} ON CONFLICT(key) DO UPDATE SET ${cols.slice(1).map((c) => `${q(c)}=excluded.${q(c)}`).join(',')}`;
   const statements = new Map<number, Stmt>();
   /** A statement per key, prepared once: `sql` is only called (and the text built) the first time. */
   const stmt = (n: number, sql: () => string): Stmt => {
@@ -77,6 +81,34 @@ export function openSqliteDestination(options: SqliteOptions): Destination & { d
       statements.set(n, s);
     }
     return s;
+  };
+
+  /** One transaction: the records, the problems, the finished objects and the state — all of the batch or none of it. */
+  const commitPacked = (batch: PackedBatch): void => {
+    const now = new Date().toISOString();
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const rows = batch.rows;
+      let i = 0;
+      for (; i + ROWS_PER_STATEMENT <= rows.count; i += ROWS_PER_STATEMENT) {
+        stmt(ROWS_PER_STATEMENT, () => upsertSql(ROWS_PER_STATEMENT)).run(statementParams(rows, i, ROWS_PER_STATEMENT, now));
+      }
+      const one = stmt(1, () => upsertSql(1));
+      for (; i < rows.count; i++) one.run(statementParams(rows, i, 1, now));
+      if (batch.problems.length) {
+        const p = stmt(-1, () => 'INSERT INTO _pipewright_problems (state_id, run_started_at, object, line, "column", value, message) VALUES (?,?,?,?,?,?,?)');
+        for (const x of batch.problems) p.run([batch.stateId, batch.runStartedAt ?? null, x.object, x.line, x.column ?? null, x.value ?? null, x.message]);
+      }
+      for (const f of batch.finished) {
+        stmt(-2, () => 'INSERT OR REPLACE INTO _pipewright_done (state_id, key, etag, last_modified) VALUES (?,?,?,?)').run([batch.stateId, f.key, f.etag, f.lastModified]);
+      }
+      if (!batch.runInProgress) db.run('DELETE FROM _pipewright_done WHERE state_id = ?', [batch.stateId]);
+      stmt(-3, () => 'INSERT INTO _pipewright_state (state_id, state, updated_at) VALUES (?,?,?) ON CONFLICT(state_id) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at').run([batch.stateId, batch.stateJson, now]);
+      db.exec('COMMIT');
+    } catch (e) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw e;
+    }
   };
 
   return {
@@ -96,34 +128,18 @@ export function openSqliteDestination(options: SqliteOptions): Destination & { d
       return state;
     },
     async commit(batch: Batch) {
-      const now = new Date().toISOString();
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const rows = batch.records;
-        let i = 0;
-        for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
-          stmt(ROWS_PER_STATEMENT, () => upsertSql(ROWS_PER_STATEMENT)).run(packer.pack(rows, i, ROWS_PER_STATEMENT, now));
-        }
-        const one = stmt(1, () => upsertSql(1));
-        for (; i < rows.length; i++) one.run(packer.pack(rows, i, 1, now));
-        if (batch.problems.length) {
-          const p = stmt(-1, () => 'INSERT INTO _pipewright_problems (state_id, run_started_at, object, line, "column", value, message) VALUES (?,?,?,?,?,?,?)');
-          for (const x of batch.problems) p.run([batch.stateId, batch.state.run?.startedAt ?? null, x.object, x.line, x.column ?? null, x.value ?? null, x.message]);
-        }
-        for (const f of batch.finished) {
-          stmt(-2, () => 'INSERT OR REPLACE INTO _pipewright_done (state_id, key, etag, last_modified) VALUES (?,?,?,?)').run([batch.stateId, f.key, f.etag, f.lastModified]);
-        }
-        if (!batch.state.run) db.run('DELETE FROM _pipewright_done WHERE state_id = ?', [batch.stateId]);
-        const stored: SyncState = batch.state.run ? { ...batch.state, run: { ...batch.state.run, done: {}, modified: {} } } : batch.state;
-        stmt(-3, () => 'INSERT INTO _pipewright_state (state_id, state, updated_at) VALUES (?,?,?) ON CONFLICT(state_id) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at').run([batch.stateId, JSON.stringify(stored), now]);
-        db.exec('COMMIT');
-      } catch (e) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw e;
-      }
+      commitPacked(packBatch(batch, layout));
     },
+    commitPacked,
     async close() {
-      for (const s of statements.values()) s.finalize();
+      for (const s of statements.values()) {
+        try {
+          s.finalize();
+        } catch {
+          // finalize reports the error of the statement's last run (a failed commit, already thrown): close anyway,
+          // or the database would stay open and locked.
+        }
+      }
       statements.clear();
       if (db.isOpen) db.close();
       if (!options.readOnly) releaseWriterLock(`${path}.pipewright-pid`);
@@ -132,66 +148,132 @@ export function openSqliteDestination(options: SqliteOptions): Destination & { d
 }
 
 /**
- * The parameters of a multi-row upsert: ?1 is one blob holding the UTF-8 of every text value of the rows, one after
- * another; each text value is then two integer parameters, its byte offset (1-based, as substr counts) and length,
- * read back as `CAST(substr(?1, offset, length) AS TEXT)` (a NULL offset gives NULL). ?2 is the import time, the
- * same for the whole batch. Numbers, booleans (0/1) and nulls are bound as they are.
+ * A batch as the SQLite writer needs it, made of plain data that crosses to a worker thread cheaply (the text bytes and
+ * the numbers are transferred, not copied): the records packed by `packBatch`, and the state already as JSON.
  */
-class RowPacker {
-  readonly fields: string[];
-  /** Per field: a text column (packed into the blob) or not. */
-  private readonly text: boolean[];
+export interface PackedBatch {
+  stateId: string;
+  rows: PackedRows;
+  problems: Batch['problems'];
+  finished: Batch['finished'];
+  /** The sync state to store, as JSON (without the finished objects, which `_pipewright_done` keeps row by row). */
+  stateJson: string;
+  /** A run is in progress (resumable): its finished objects are kept; otherwise they are cleared. */
+  runInProgress: boolean;
+  runStartedAt?: string;
+}
 
-  constructor(columns: TemplateColumn[]) {
-    const types = new Map<string, TemplateColumn['type']>();
-    for (const c of columns) if (!types.has(c.field)) types.set(c.field, c.type);
-    this.fields = [...types.keys()];
-    this.text = this.fields.map((f) => SQL_TYPE[types.get(f)!] !== 'INTEGER');
-  }
+/**
+ * The records of a batch: the UTF-8 of all their text values one after another (`text`), and per record a fixed
+ * number (`stride`) of numbers: for a text value its byte offset in `text` and its length, for a number or boolean
+ * its value (0/1), NaN for null. The layout of a record: key, the template's fields in order, source, line.
+ */
+export interface PackedRows {
+  count: number;
+  stride: number;
+  text: Uint8Array;
+  /** Byte offset in `text` where each record starts, and one past the last (count + 1 entries). */
+  rowStart: Float64Array;
+  nums: Float64Array;
+  /** Per slot of a record: a text value (two numbers) or not (one). */
+  textSlots: boolean[];
+}
 
-  valuesSql(rows: number): string {
-    let p = 3;
-    const textParam = () => `CAST(substr(?1, ?${p++}, ?${p++}) AS TEXT)`;
-    const out: string[] = [];
-    for (let r = 0; r < rows; r++) {
-      const v = [textParam()];
-      for (const t of this.text) v.push(t ? textParam() : `?${p++}`);
-      v.push(textParam(), `?${p++}`, '?2');
-      out.push(`(${v.join(',')})`);
+/** The template's distinct fields, in order, and whether each is stored as text. */
+export function fieldsOf(columns: TemplateColumn[]): { fields: string[]; text: boolean[] } {
+  const types = new Map<string, TemplateColumn['type']>();
+  for (const c of columns) if (!types.has(c.field)) types.set(c.field, c.type);
+  const fields = [...types.keys()];
+  return { fields, text: fields.map((f) => SQL_TYPE[types.get(f)!] !== 'INTEGER') };
+}
+
+/**
+ * Packs a batch's records. One string is built and encoded by one native Buffer.from: node-sqlite3-wasm encodes every
+ * bound string in a JavaScript loop and copies it twice, which made binding half of an import's time.
+ */
+export function packBatch(batch: Batch, layout: { fields: string[]; text: boolean[] }): PackedBatch {
+  const { fields, text: isText } = layout;
+  const records = batch.records;
+  const textSlots = [true, ...isText, true, false];
+  const stride = textSlots.reduce((n, t) => n + (t ? 2 : 1), 0);
+  const nums = new Float64Array(records.length * stride);
+  const rowStart = new Float64Array(records.length + 1);
+  let text = '';
+  let offset = 0;
+  let k = 0;
+  const addText = (v: string | number | boolean | null | undefined) => {
+    if (v === undefined || v === null) {
+      nums[k++] = NaN;
+      nums[k++] = NaN;
+      return;
     }
-    return out.join(',');
-  }
-
-  pack(rows: Batch['records'], from: number, n: number, now: string): Array<string | number | null | Uint8Array> {
-    const out: Array<string | number | null | Uint8Array> = [null, now];
-    let text = '';
-    let offset = 1;
-    const addText = (v: string | number | boolean | null | undefined) => {
-      if (v === undefined || v === null) {
-        out.push(null, null);
-        return;
-      }
-      const s = typeof v === 'string' ? v : String(v);
-      const bytes = Buffer.byteLength(s);
-      out.push(offset, bytes);
-      text += s;
-      offset += bytes;
-    };
-    const { fields, text: isText } = this;
-    for (let r = from; r < from + n; r++) {
-      const rec = rows[r];
-      addText(rec.key);
-      for (let f = 0; f < fields.length; f++) {
-        const v = rec.fields[fields[f]];
-        if (isText[f]) addText(v);
-        else out.push(v === undefined || v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : typeof v === 'number' ? v : Number(v));
-      }
-      addText(rec.source ?? null);
-      out.push(rec.line);
+    const s = typeof v === 'string' ? v : String(v);
+    const bytes = Buffer.byteLength(s);
+    nums[k++] = offset;
+    nums[k++] = bytes;
+    text += s;
+    offset += bytes;
+  };
+  for (let r = 0; r < records.length; r++) {
+    const rec = records[r];
+    rowStart[r] = offset;
+    addText(rec.key);
+    for (let f = 0; f < fields.length; f++) {
+      const v = rec.fields[fields[f]];
+      if (isText[f]) addText(v);
+      else nums[k++] = v === undefined || v === null ? NaN : typeof v === 'boolean' ? (v ? 1 : 0) : Number(v);
     }
-    out[0] = Buffer.from(text);
-    return out;
+    addText(rec.source ?? null);
+    nums[k++] = rec.line;
   }
+  rowStart[records.length] = offset;
+  const run = batch.state.run;
+  const stored = run ? { ...batch.state, run: { ...run, done: {}, modified: {} } } : batch.state;
+  return {
+    stateId: batch.stateId,
+    rows: { count: records.length, stride, text: Buffer.from(text), rowStart, nums, textSlots },
+    problems: batch.problems,
+    finished: batch.finished,
+    stateJson: JSON.stringify(stored),
+    runInProgress: !!run,
+    runStartedAt: run?.startedAt,
+  };
+}
+
+/**
+ * The SQL of the VALUES of an upsert of `rows` records: ?1 is one blob with the text bytes of those records, each
+ * text value is read back as `CAST(substr(?1, offset, length) AS TEXT)` (a NULL offset gives NULL); ?2 is the import
+ * time, the same for the whole batch; numbers are bound as they are.
+ */
+function valuesSql(textSlots: boolean[], rows: number): string {
+  let p = 3;
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const v: string[] = [];
+    for (const t of textSlots) v.push(t ? `CAST(substr(?1, ?${p++}, ?${p++}) AS TEXT)` : `?${p++}`);
+    v.push('?2');
+    out.push(`(${v.join(',')})`);
+  }
+  return out.join(',');
+}
+
+/** The parameters of one upsert statement: records [from, from + n) of the packed rows. */
+function statementParams(rows: PackedRows, from: number, n: number, now: string): Array<number | string | null | Uint8Array> {
+  const base = rows.rowStart[from];
+  const out: Array<number | string | null | Uint8Array> = [rows.text.subarray(base, rows.rowStart[from + n]), now];
+  const { nums, stride, textSlots } = rows;
+  for (let r = from; r < from + n; r++) {
+    let k = r * stride;
+    for (const t of textSlots) {
+      const v = nums[k++];
+      if (t) {
+        const len = nums[k++];
+        if (Number.isNaN(v)) out.push(null, null);
+        else out.push(v - base + 1, len);
+      } else out.push(Number.isNaN(v) ? null : v);
+    }
+  }
+  return out;
 }
 
 const SQL_TYPE: Record<string, string> = { string: 'TEXT', enum: 'TEXT', integer: 'INTEGER', decimal: 'INTEGER', boolean: 'INTEGER', timestamp: 'INTEGER' };
@@ -213,12 +295,15 @@ function hasTable(db: Db, name: string): boolean {
   return !!db.get("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = ?", [name]);
 }
 
-function emptyDestination(path: string): Destination & { db: Db } {
+function emptyDestination(path: string): SqliteDestination {
   return {
     db: undefined as unknown as Db,
     description: `SQLite database ${path} (not created yet)`,
     loadState: async () => undefined,
     commit: async () => {
+      throw new Error(`${path}: opened read-only`);
+    },
+    commitPacked: () => {
       throw new Error(`${path}: opened read-only`);
     },
     close: async () => undefined,
