@@ -65,7 +65,6 @@ export interface SelectOptions {
 const DAY_MS = 86_400_000;
 
 export function decide(o: S3Object, opts: SelectOptions): Verdict {
-  const skip = (kind: VerdictKind, reason: string, format?: FileFormat): Verdict => ({ kind, imports: false, reason, format });
   if (opts.folder && !o.key.startsWith(opts.folder)) return skip('outside-folder', `outside the folder ${opts.folder}: only that folder is read`);
   if (o.key.endsWith('/')) return skip('folder-marker', 'a folder marker, not a file');
   const format = formatOfKey(o.key);
@@ -79,25 +78,41 @@ export function decide(o: S3Object, opts: SelectOptions): Verdict {
   if (run?.done[o.key] === o.etag) return skip('already-imported', 'already imported by the interrupted run that this one resumes', format);
 
   const t = o.lastModified.getTime();
-  const take = (kind: 'import' | 'changed', reason: string): Verdict => ({ kind, imports: true, reason, format });
   if (opts.since) {
-    return t >= opts.since.getTime() ? take('import', `modified since ${opts.since.toISOString()}`) : skip('too-old', `modified before ${opts.since.toISOString()} (--since)`, format);
+    return t >= opts.since.getTime() ? take('import', `modified since ${isoOf(opts.since)}`, format) : skip('too-old', `modified before ${isoOf(opts.since)} (--since)`, format);
   }
   if (!state?.watermark) {
     const from = opts.now.getTime() - FIRST_SYNC_DAYS * DAY_MS;
-    return t >= from ? take('import', 'modified in the last 90 days (first sync)') : skip('too-old', `modified ${Math.floor((opts.now.getTime() - t) / DAY_MS)} days ago: a first sync takes only the last 90 days`, format);
+    return t >= from ? take('import', 'modified in the last 90 days (first sync)', format) : skip('too-old', `modified ${Math.floor((opts.now.getTime() - t) / DAY_MS)} days ago: a first sync takes only the last 90 days`, format);
   }
   const w = Date.parse(state.watermark);
   if (t > w) {
     const before = state.atWatermark[o.key];
-    return take(before !== undefined ? 'changed' : 'import', before !== undefined ? 'changed since it was imported (new ETag)' : `modified after the last sync (${state.watermark})`);
+    return take(before !== undefined ? 'changed' : 'import', before !== undefined ? 'changed since it was imported (new ETag)' : `modified after the last sync (${state.watermark})`, format);
   }
   if (t === w) {
     const seen = state.atWatermark[o.key];
     if (seen === o.etag) return skip('already-imported', `imported by the last sync (same LastModified ${state.watermark} and ETag)`, format);
-    return take(seen === undefined ? 'import' : 'changed', seen === undefined ? `modified at the instant of the last sync (${state.watermark}) but not imported then` : 'changed since it was imported (new ETag)');
+    return take(seen === undefined ? 'import' : 'changed', seen === undefined ? `modified at the instant of the last sync (${state.watermark}) but not imported then` : 'changed since it was imported (new ETag)', format);
   }
   return skip('not-modified', `not modified since the last sync (${state.watermark})`, format);
+}
+
+// decide() runs for every object of every listing (50,000 per preview of a large folder): its helpers are top-level
+// functions rather than closures made per call, and the --since instant is formatted once, not once per object.
+function skip(kind: VerdictKind, reason: string, format?: FileFormat): Verdict {
+  return { kind, imports: false, reason, format };
+}
+
+function take(kind: 'import' | 'changed', reason: string, format: FileFormat): Verdict {
+  return { kind, imports: true, reason, format };
+}
+
+let isoCache: { ms: number; iso: string } | undefined;
+function isoOf(d: Date): string {
+  const ms = d.getTime();
+  if (isoCache?.ms !== ms) isoCache = { ms, iso: d.toISOString() };
+  return isoCache.iso;
 }
 
 /** Deterministic, listing-independent: the same key always lands in the same shard (FNV-1a over UTF-16 units). */

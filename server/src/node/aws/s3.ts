@@ -395,7 +395,9 @@ export function s3Access(client: S3Client, options: S3AccessOptions = {}): NodeS
 /** `"9b2c…"` → `9b2c…` (ETags come quoted in headers and listings). */
 function stripQuotes(etag: string | undefined): string {
   if (!etag) return '';
-  return etag.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  // Called for every object of every listing page: plain string tests, no regular expressions.
+  const e = etag.startsWith('W/') ? etag.slice(2) : etag;
+  return e.length >= 2 && e.charCodeAt(0) === 34 && e.charCodeAt(e.length - 1) === 34 ? e.slice(1, -1) : e;
 }
 
 /** `bytes 100-199/1000` → { start: 100, end: 199, total: 1000 } (total undefined for `/*`). */
