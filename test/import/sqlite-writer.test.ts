@@ -96,6 +96,7 @@ test('a batch that fails stops the later ones: the run hears of it, and the stat
   try {
     await w.loadState('products');
     await w.commit(batch([rec('p_1', 'one', 2)], state('2026-11-23T01:00:00.000Z', true)));
+    await w.flush();
     // A record without a key breaks the table's constraint: that transaction fails.
     await w.commit(batch([rec('p_2', 'two', 3), rec(null, 'no key', 4)], state('2026-11-23T02:00:00.000Z', true)));
     // Sent before the failure is known; storing it would claim the records of the failed batch.

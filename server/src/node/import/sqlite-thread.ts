@@ -93,8 +93,9 @@ export function openSqliteWriter(options: SqliteOptions): Destination & { flush(
       await opened;
       while (inflight.length >= MAX_IN_FLIGHT) await inflight.shift();
       const packed = packBatch(batch, layout);
-      // The numbers move to the worker without a copy; the text is copied (it may sit in Node's shared buffer pool).
-      const sent = call({ type: 'commit', batch: packed }, [packed.rows.nums.buffer as ArrayBuffer, packed.rows.rowStart.buffer as ArrayBuffer]);
+      // The text bytes and the numbers move to the worker without a copy (each has a buffer of its own).
+      const { rows } = packed;
+      const sent = call({ type: 'commit', batch: packed }, [rows.text.buffer as ArrayBuffer, rows.nums.buffer as ArrayBuffer, rows.rowStart.buffer as ArrayBuffer]);
       sent.catch(() => undefined);
       inflight.push(sent);
       last = sent;

@@ -5,7 +5,7 @@
  *
  * Bundled on its own (dist/sqlite-worker.js) beside the server and the CLI.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
 import { openSqliteDestination, type PackedBatch, type SqliteDestination, type SqliteOptions } from './sqlite';
 
 export type WriterRequest =
@@ -31,13 +31,7 @@ async function handle(m: WriterRequest): Promise<unknown> {
     case 'loadState':
       return destination!.loadState(m.stateId);
     case 'commit':
-      if (broken) throw broken;
-      try {
-        destination!.commitPacked(m.batch);
-      } catch (e) {
-        broken = e as Error;
-        throw e;
-      }
+      commit([m.batch]);
       return undefined;
     case 'close':
       await destination?.close();
@@ -46,17 +40,66 @@ async function handle(m: WriterRequest): Promise<unknown> {
   }
 }
 
+function commit(batches: PackedBatch[]): void {
+  if (broken) throw broken;
+  try {
+    destination!.commitPacked(batches);
+  } catch (e) {
+    broken = e as Error;
+    throw e;
+  }
+}
+
+function reply(id: number, outcome: { value?: unknown } | { error: unknown }): void {
+  let r: WriterReply;
+  if ('error' in outcome) {
+    const err = outcome.error as Error;
+    r = { id, ok: false, message: err?.message ?? String(outcome.error), name: err?.name ?? 'Error' };
+  } else r = { id, ok: true, value: outcome.value };
+  parentPort!.postMessage(r);
+}
+
+/**
+ * Batches that arrived while the previous transaction ran wait in the port: they are taken together, up to this many,
+ * into one transaction (one sync to disk instead of one each). When the writer keeps up, each batch goes alone.
+ */
+const MAX_BATCHES_PER_TRANSACTION = 8;
+
 // Messages are handled one after another: a commit never starts before the previous one has finished.
 let queue = Promise.resolve();
-parentPort!.on('message', (m: WriterRequest) => {
+parentPort!.on('message', (first: WriterRequest) => {
   queue = queue.then(async () => {
-    let reply: WriterReply;
-    try {
-      reply = { id: m.id, ok: true, value: await handle(m) };
-    } catch (e) {
-      const err = e as Error;
-      reply = { id: m.id, ok: false, message: err?.message ?? String(e), name: err?.name ?? 'Error' };
+    if (first.type !== 'commit') {
+      try {
+        reply(first.id, { value: await handle(first) });
+      } catch (e) {
+        reply(first.id, { error: e });
+      }
+      return;
     }
-    parentPort!.postMessage(reply);
+    const commits: Array<Extract<WriterRequest, { type: 'commit' }>> = [first];
+    let after: WriterRequest | undefined;
+    while (commits.length < MAX_BATCHES_PER_TRANSACTION) {
+      const next = receiveMessageOnPort(parentPort!)?.message as WriterRequest | undefined;
+      if (!next) break;
+      if (next.type === 'commit') commits.push(next);
+      else {
+        after = next;
+        break;
+      }
+    }
+    try {
+      commit(commits.map((c) => c.batch));
+      for (const c of commits) reply(c.id, { value: undefined });
+    } catch (e) {
+      for (const c of commits) reply(c.id, { error: e });
+    }
+    if (after) {
+      try {
+        reply(after.id, { value: await handle(after) });
+      } catch (e) {
+        reply(after.id, { error: e });
+      }
+    }
   });
 });
