@@ -90,6 +90,21 @@ test('records and state written by the thread read back exactly: odd text, nulls
   assert.equal(rows[2499]._line, 2501);
 });
 
+test('half a surrogate pair at the end of one value and the other half at the start of the next stay two values', async () => {
+  // JSON can carry lone halves ("\ud83e"); joined, these two would form one emoji and shift every later value's bytes.
+  const path = join(root, 'c.db');
+  const w = openSqliteWriter({ path, columns, target: 'products' });
+  try {
+    await w.loadState('products');
+    await w.commit(batch([rec('k1\ud83e', '\udde0 brain', 2), rec('k2', 'after', 3)], state('2026-11-23T01:00:00.000Z')));
+    await w.flush();
+  } finally {
+    await w.close();
+  }
+  const { rows } = read(path);
+  assert.deepEqual(rows.map((r) => [r.key, r.name]), [['k1\ufffd', '\ufffd brain'], ['k2', 'after']]);
+});
+
 test('a batch that fails stops the later ones: the run hears of it, and the state is the last good batch\'s', async () => {
   const path = join(root, 'b.db');
   const w = openSqliteWriter({ path, columns, target: 'products' });

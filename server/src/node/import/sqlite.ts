@@ -215,7 +215,12 @@ export function packBatch(batch: Batch, layout: { fields: string[]; text: boolea
       nums[k++] = NaN;
       return;
     }
-    const s = typeof v === 'string' ? v : String(v);
+    let s = typeof v === 'string' ? v : String(v);
+    // A value ending in half a surrogate pair (JSON can carry one: "\ud83e") would pair with a next value starting
+    // with the other half once the values are joined, and the offsets would no longer match the bytes. UTF-8 stores a
+    // lone half as U+FFFD anyway: it becomes that here, so each value encodes alone as it does joined.
+    const last = s.charCodeAt(s.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) s = `${s.slice(0, -1)}\ufffd`;
     const bytes = Buffer.byteLength(s);
     text += s;
     nums[k++] = offset;
