@@ -65,6 +65,7 @@ export function activate(context: vscode.ExtensionContext): PipewrightApi {
     initializationOptions: {
       validationDelay: settings.get<number>('validation.delay', 150),
       suppress: settings.get<string[]>('suppress', []),
+      logLevel: settings.get<string>('logLevel', 'info'),
     },
   };
 

@@ -23,16 +23,19 @@ import { exportCommands } from './exports';
 import { brazeCommands } from './braze';
 import { checkedTextDocument } from './documents';
 import { aepCodeActions, aepCommands, registerAepFeatures } from './aep';
+import { createLog, elapsed, isLogLevel, type LogLevel } from './log';
 
 interface Settings {
   validationDelay: number;
   suppress: string[];
+  logLevel?: LogLevel;
 }
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(checkedTextDocument);
   const project = new Project(nodeFileAccess);
   const settings: Settings = { validationDelay: 0, suppress: [] };
+  const log = createLog(connection);
   const results = new Map<string, { version: number; doc: ParsedDocument; findings: Finding[] }>();
   const timers = new Map<string, NodeJS.Timeout>();
   let roots: string[] = [];
@@ -46,7 +49,7 @@ export function startServer(connection: Connection): void {
       return fn();
     } catch (e) {
       // A bug in one feature must never take the server down: log it and answer empty.
-      connection.console.error(`${what} failed: ${(e as Error)?.stack ?? e}`);
+      log.error(`${what} failed: ${(e as Error)?.stack ?? e}`);
       return fallback;
     }
   };
@@ -67,8 +70,10 @@ export function startServer(connection: Connection): void {
     const td = documents.get(uri);
     if (!td) return;
     guard('validation', () => {
+      const t0 = Date.now();
       const doc = parsed(uri)!;
       const findings = validate(doc, project, { suppress: settings.suppress });
+      log.debug(`validated ${doc.path} (version ${td.version}): ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${elapsed(t0)}`);
       results.set(uri, { version: td.version, doc, findings });
       void connection.sendDiagnostics({ uri, version: td.version, diagnostics: findings.map((f) => toDiagnostic(doc.lines, f)) });
     }, undefined);
@@ -121,6 +126,8 @@ export function startServer(connection: Connection): void {
     if (!s) return;
     if (typeof s.validationDelay === 'number' && s.validationDelay >= 0) settings.validationDelay = s.validationDelay;
     if (Array.isArray(s.suppress)) settings.suppress = s.suppress.filter((c) => typeof c === 'string');
+    if (isLogLevel(s.logLevel)) log.level = s.logLevel;
+    log.debug(`settings: validation delay ${settings.validationDelay} ms, ${settings.suppress.length} suppressed code${settings.suppress.length === 1 ? '' : 's'}, log level ${log.level}`);
   }
 
   connection.onInitialized(() => {
@@ -128,7 +135,9 @@ export function startServer(connection: Connection): void {
     // Index the workspace after the first answers go out: start-up must not wait on a folder walk.
     setImmediate(() => {
       guard('workspace scan', () => {
+        const t0 = Date.now();
         for (const root of roots) for (const p of findConfigFiles(root)) project.addKnown(p);
+        log.info(`workspace indexed: ${project.knownPaths().length} Pipewright file${project.knownPaths().length === 1 ? '' : 's'} in ${roots.length} folder${roots.length === 1 ? '' : 's'} (${elapsed(t0)})`);
       }, undefined);
       sendStatus('ready');
       revalidateOthers();
@@ -136,8 +145,8 @@ export function startServer(connection: Connection): void {
   });
 
   connection.onDidChangeConfiguration((change) => {
-    const s = (change.settings as { pipewright?: { validation?: { delay?: number }; suppress?: string[] } } | undefined)?.pipewright;
-    applySettings({ validationDelay: s?.validation?.delay, suppress: s?.suppress });
+    const s = (change.settings as { pipewright?: { validation?: { delay?: number }; suppress?: string[]; logLevel?: LogLevel } } | undefined)?.pipewright;
+    applySettings({ validationDelay: s?.validation?.delay, suppress: s?.suppress, logLevel: s?.logLevel });
     revalidateOthers();
   });
 
@@ -261,7 +270,23 @@ export function startServer(connection: Connection): void {
     void inspector.then(() => project.keyInspector?.(path, text));
   };
 
+  // Every command is logged with its outcome and duration (never its arguments, which may carry secrets).
   connection.onExecuteCommand(async (p, token) => {
+    const t0 = Date.now();
+    log.info(`${p.command}: started`);
+    try {
+      const result = await executeCommand(p.command, p.arguments, token);
+      log.info(`${p.command}: done in ${elapsed(t0)}`);
+      return result;
+    } catch (e) {
+      const cancelled = e instanceof ResponseError && e.code === LSPErrorCodes.RequestCancelled;
+      (cancelled ? log.info : log.warn)(`${p.command}: ${cancelled ? 'cancelled' : 'failed'} after ${elapsed(t0)}: ${(e as Error)?.message ?? e}`);
+      throw e;
+    }
+  });
+
+  async function executeCommand(command: string, args: unknown[] | undefined, token: CancellationToken): Promise<unknown> {
+    const p = { command, arguments: args };
     switch (p.command) {
       case Commands.lintWorkspace:
         return lintWorkspace(token);
@@ -306,7 +331,7 @@ export function startServer(connection: Connection): void {
       default:
         throw new ResponseError(ErrorCodes.MethodNotFound, `Unknown command ${p.command}`);
     }
-  });
+  }
 
   /** Read the pipeline's live role (standard AWS credential chain) and judge it, with progress the user can cancel. */
   async function checkIamRole(uri: unknown, options: unknown, token: CancellationToken): Promise<RoleCheckReport> {
