@@ -225,6 +225,7 @@ export function resources(store: Store): Record<string, Resource> {
     },
     update(obj, form) {
       const p = readParams(form, PRICE_UPDATE);
+      if (p.active === false && store.all('products').some((x) => x.default_price === obj.id)) throw invalid('This price cannot be archived because it is the default price of its product.', 'active');
       claimLookupKey(obj, p, store);
       const { transfer_lookup_key: _t, ...rest } = p;
       assign(obj, rest);

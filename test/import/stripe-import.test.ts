@@ -102,11 +102,18 @@ test('a product catalogue CSV becomes products with their prices in Stripe; a re
   assert.match(third.stdout, /Stripe: created 0, updated 2, unchanged 28, rejected 0/);
   const p7 = byExternalId(stripe).get('p-7')!;
   const p12 = byExternalId(stripe).get('p-12')!;
-  assert.deepEqual(writes(stripe, mark).sort(), [`POST /v1/prices`, `POST /v1/products/${p12.id}`, `POST /v1/products/${p7.id}`].sort());
+  const oldPrice = stripe.objects('prices').find((x) => x.product === p12.id && x.id !== p12.default_price)!;
+  assert.deepEqual([...writes(stripe, mark)].sort(), [`POST /v1/prices`, `POST /v1/products/${p12.id}`, `POST /v1/prices/${oldPrice.id}`, `POST /v1/products/${p7.id}`].sort());
+  // The product's three requests in this order: new price, product pointing at it, old price archived.
+  const p12Writes = writes(stripe, mark).filter((w) => w !== `POST /v1/products/${p7.id}`);
+  assert.deepEqual(p12Writes, [`POST /v1/prices`, `POST /v1/products/${p12.id}`, `POST /v1/prices/${oldPrice.id}`]);
   assert.equal(p7.name, 'Renamed mug');
   assert.equal(stripe.get('prices', p12.default_price as string)!.unit_amount, 199, 'a changed amount is a new default price');
+  assert.equal(stripe.get('prices', p12.default_price as string)!.active, true);
+  assert.deepEqual([oldPrice.unit_amount, oldPrice.active], [cents(catalog.find((p) => p.product_id === 'p-12')!), false], 'the replaced price is archived');
   assert.equal(stripe.objects('products').length, 30);
   assert.equal(stripe.objects('prices').length, 31);
+  assert.equal(stripe.objects('prices').filter((x) => x.active).length, 30, 'one active price per product');
 });
 
 test('the object preview and a dry run show create, update and unchanged per record, and write nothing', async () => {

@@ -42,12 +42,17 @@ test('a record equal to what Stripe holds sends nothing; a changed field is an u
   assert.deepEqual(renamed.requests, [{ kind: 'update', params: { metadata: { external_id: 'M-1' }, name: 'Big mug', description: '' } }]);
 });
 
-test('a product whose amount changed gets a new default price; a price whose amount changed is rejected with what to do', () => {
-  const existing = { id: 'prod_1', values: { 'metadata.external_id': 'M-1', name: 'Mug', description: null, 'default_price_data.unit_amount': 1200, 'default_price_data.currency': 'eur' } };
+test('a product whose amount changed gets a new default price, and its old one is archived after; a price whose amount changed is rejected with what to do', () => {
+  const existing = { id: 'prod_1', values: { 'metadata.external_id': 'M-1', name: 'Mug', description: null, 'default_price_data.unit_amount': 1200, 'default_price_data.currency': 'eur' }, defaultPrice: 'price_1' };
   const plan = planRecord(target, mug, existing);
   assert.equal(plan.action, 'update');
-  assert.deepEqual(plan.requests.map((r) => r.kind), ['price', 'update']);
+  assert.deepEqual(plan.requests.map((r) => r.kind), ['price', 'update', 'archive-price']);
   assert.deepEqual(plan.requests[0].params, { product: 'prod_1', unit_amount: 1500, currency: 'eur' });
+  // Last: Stripe refuses to archive the price a product still names as its default.
+  assert.deepEqual(plan.requests[2], { kind: 'archive-price', id: 'price_1', params: { active: false } });
+  // A product without a price gets one, and there is nothing to archive.
+  const { defaultPrice: _none, ...priceless } = existing;
+  assert.deepEqual(planRecord(target, mug, { ...priceless, values: { ...existing.values, 'default_price_data.unit_amount': undefined } }).requests.map((r) => r.kind), ['price', 'update']);
 
   const prices = stripeTarget({ object: 'prices', key: 'ref', columns: [{ column: 'ref', field: 'metadata.ref', type: 'string' }, { column: 'amount', field: 'unit_amount', type: 'integer' }, { column: 'product', field: 'product', type: 'string' }, { column: 'currency', field: 'currency', type: 'string' }] }, 'x');
   const r = planRecord(prices, { key: 'r1', line: 4, fields: { 'metadata.ref': 'r1', unit_amount: 900, product: 'prod_1', currency: 'usd' } }, { id: 'price_9', values: { 'metadata.ref': 'r1', unit_amount: 800, product: 'prod_1', currency: 'usd' } });

@@ -30,14 +30,21 @@ export interface StripeTarget {
 export interface ExistingObject {
   id: string;
   values: Record<string, unknown>;
+  /** A product's default price (when the template fills `default_price_data.*`): archived once a new one replaces it. */
+  defaultPrice?: string;
 }
 
 export type Params = Record<string, unknown>;
 
 export interface StripeRequest {
-  /** `price`: a new default price for a product (its id then goes into the update as `default_price`). */
-  kind: 'create' | 'update' | 'price';
+  /**
+   * `price`: a new default price for a product (its id then goes into the update as `default_price`);
+   * `archive-price`: the price it replaced, made inactive (`id`) once the product no longer points at it.
+   */
+  kind: 'create' | 'update' | 'price' | 'archive-price';
   params: Params;
+  /** archive-price: the price. */
+  id?: string;
 }
 
 export interface RecordPlan {
@@ -132,6 +139,7 @@ export function planRecord(target: StripeTarget, record: MappedRecord, existing:
   const frozen = changed.filter((f) => schema.fields[f]?.createOnly);
   const requests: StripeRequest[] = [];
   const update: Params = {};
+  let replaced: string | undefined;
   if (frozen.length && target.resource === 'products' && frozen.every((f) => f.startsWith('default_price_data.'))) {
     // A price's amount never changes in Stripe: a product whose price changed gets a new default price.
     const price: Params = { product: existing.id };
@@ -140,6 +148,9 @@ export function planRecord(target: StripeTarget, record: MappedRecord, existing:
       if (f.startsWith('default_price_data.') && v !== null && v !== undefined) setPath(price, f.slice('default_price_data.'.length), v);
     }
     requests.push({ kind: 'price', params: price });
+    // The old price stays with the subscriptions that use it, but is no longer offered: archived, as the Dashboard
+    // does when a price is replaced. Stripe refuses to archive a product's default price, so this comes last.
+    replaced = existing.defaultPrice;
   } else if (frozen.length) {
     return reject(l10n.t('{0} of an existing {1} cannot change (Stripe refuses it on update; {2} has {3}): create a new {1} under another key, or put the old value back', frozen[0], schema.object, existing.id, norm(frozen[0], existing.values[frozen[0]]) || '—'));
   }
@@ -151,6 +162,7 @@ export function planRecord(target: StripeTarget, record: MappedRecord, existing:
     else if (s.clearable) setPath(update, f, '');
   }
   requests.push({ kind: 'update', params: update });
+  if (replaced) requests.push({ kind: 'archive-price', id: replaced, params: { active: false } });
   return { action: 'update', id: existing.id, requests, changed };
 }
 

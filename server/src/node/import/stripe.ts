@@ -178,7 +178,7 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
       const key = keyOfObject(target, obj as { id: string; metadata?: Record<string, string> });
       if (key === undefined || map.has(key)) continue;
       const price = typeof obj.default_price === 'string' ? prices.get(obj.default_price) : undefined;
-      map.set(key, { id: obj.id, values: valuesOf(target, obj, price) });
+      map.set(key, { id: obj.id, values: valuesOf(target, obj, price), ...(price ? { defaultPrice: price.id as string } : {}) });
     }
     return (index = map);
   };
@@ -234,30 +234,37 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
   let runOf = '';
 
   /** Sends a record's plan; returns the object id, or Stripe's message when Stripe refused the record. */
-  const apply = async (r: MappedRecord, plan: RecordPlan, from: ExistingObject | undefined): Promise<{ id?: string; refused?: string; param?: string }> => {
+  const apply = async (r: MappedRecord, plan: RecordPlan, from: ExistingObject | undefined): Promise<{ id?: string; defaultPrice?: string; refused?: string; param?: string }> => {
     let id = plan.id;
     let defaultPrice: string | undefined;
     for (const req of plan.requests) {
-      const what = req.kind === 'update' ? `POST /v1/${target.resource}/${id}` : `POST /v1/${req.kind === 'price' ? 'prices' : target.resource}`;
+      const onPrices = req.kind === 'price' || req.kind === 'archive-price';
+      const what = req.kind === 'update' ? `POST /v1/${target.resource}/${id}` : req.kind === 'archive-price' ? `POST /v1/prices/${req.id}` : `POST /v1/${onPrices ? 'prices' : target.resource}`;
       try {
-        const res = await resource(req.kind === 'price' ? 'prices' : target.resource);
+        const res = await resource(onPrices ? 'prices' : target.resource);
         const options = { idempotencyKey: idempotencyKey(r, req.kind, from) };
         if (req.kind === 'price') defaultPrice = (await call(what, () => res.create(req.params, options))).id;
-        else if (req.kind === 'create') id = (await call(what, () => res.create(req.params, options))).id;
+        else if (req.kind === 'archive-price') await call(what, () => res.update(req.id!, req.params, options));
+        else if (req.kind === 'create') {
+          const created = await call(what, () => res.create(req.params, options));
+          id = created.id;
+          // A product made with default_price_data: its price, archived if a later record of this run replaces it.
+          if (typeof (created as { default_price?: unknown }).default_price === 'string') defaultPrice = (created as unknown as { default_price: string }).default_price;
+        }
         else await call(what, () => res.update(id!, defaultPrice ? { ...req.params, default_price: defaultPrice } : req.params, options));
       } catch (e) {
         const refused = refusedRecord(e);
         if (refused === undefined) throw fatal(e, what);
-        return { id, refused, param: (e as { param?: string }).param };
+        return { id, defaultPrice, refused, param: (e as { param?: string }).param };
       }
     }
-    return { id };
+    return { id, defaultPrice };
   };
 
   /** Decides (and unless dry, sends) every record of a batch: one key at a time, `concurrency` keys at once. */
   const run = async (batch: Batch, dry: boolean): Promise<CommitResult & { sent: MappedRecord[] }> => {
     const idx = await loadIndex();
-    const results = new Array<{ plan: RecordPlan; id?: string; refused?: string; param?: string }>(batch.records.length);
+    const results = new Array<{ plan: RecordPlan; id?: string; defaultPrice?: string; refused?: string; param?: string }>(batch.records.length);
     const groups = new Map<string, number[]>();
     batch.records.forEach((r, i) => {
       const g = groups.get(r.key);
@@ -275,7 +282,10 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
           const out: (typeof results)[number] = { plan, id: plan.id };
           if (plan.action !== 'reject' && plan.action !== 'unchanged' && !dry) Object.assign(out, await apply(r, plan, before));
           results[i] = out;
-          if (plan.action !== 'reject' && out.refused === undefined) idx.set(r.key, { id: out.id ?? before?.id ?? '', values: appliedValues(target, r, before) });
+          if (plan.action !== 'reject' && out.refused === undefined) {
+            const defaultPrice = out.defaultPrice ?? before?.defaultPrice;
+            idx.set(r.key, { id: out.id ?? before?.id ?? '', values: appliedValues(target, r, before), ...(defaultPrice ? { defaultPrice } : {}) });
+          }
         }
       }
     };
