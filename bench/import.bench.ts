@@ -34,6 +34,7 @@ import { loadImportPipeline, openDestination } from '../server/src/node/import/p
 import { importWorkspace } from '../test/helpers/import-data';
 import { prng } from './fixtures';
 import { assert, machineCpu, sideBySide, stats, type Benchmark, type BenchResult, type Table } from './harness';
+import { csvStages, stageColumns, type StageRow } from './import-stages';
 import type { ServerStats } from './local-s3-child';
 
 const SCALE = Number(process.env.BENCH_IMPORT_SCALE ?? 1) || 1;
@@ -51,8 +52,12 @@ const PREVIEW_OBJECTS = Math.max(2_000, Math.round(50_000 * SCALE));
  * untimed before the runs instead: the server's MD5 ETag of the object (first listing) and the file in the page cache.
  */
 const THROUGHPUT_WARMUP = 0;
-const THROUGHPUT_RUNS = 3;
-const PREVIEW_RUNS = 5;
+/** Runs of one contender differ by up to ±15 % on the 2-core machines here: five runs (nine for the short preview) steady the median. */
+const THROUGHPUT_RUNS = 5;
+/** The stage breakdown: ~100 MB of the same CSV (the first records of the 500 MB file: same seed), held in memory. */
+const STAGES_BYTES = Math.round(100 * MB * SCALE);
+const STAGES_RUNS = 3;
+const PREVIEW_RUNS = 9;
 const FIRST_PAGE_WARMUP = 3;
 const FIRST_PAGE_RUNS = 20;
 const FOLDER = 'imports/products/';
@@ -434,6 +439,12 @@ async function cliImport(root: string, pipelinePath: string, endpoint: string, e
   return { ms, peakKb, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : 0, method: useTime ? '`/usr/bin/time -f %M` (the maximum resident set size the kernel reports for the process)' : '`VmHWM` of /proc/<pid>/status, polled every 50 ms', report: JSON.parse(stdout) as ImportReport };
 }
 
+/** A stage's throughput ratio against papaparse, as text (the stage named by the start of its label). */
+function stageRatio(rows: StageRow[], stage: 'pack' | 'sqlite'): string {
+  const row = rows.find((r) => r.what.includes(stage === 'pack' ? 'packing' : 'SQLite writer'));
+  return row ? row.ratio.toFixed(2) : '?';
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 const bench: Benchmark = {
@@ -454,6 +465,7 @@ const bench: Benchmark = {
     const csv = dataFile(join(dataDir, `products-500mb${tag}.csv`), 'csv', SEED, { minBytes: THROUGHPUT_BYTES }, ctx.log);
     const jsonl = dataFile(join(dataDir, `products-500mb${tag}.jsonl`), 'jsonl', SEED + 1, { minBytes: THROUGHPUT_BYTES }, ctx.log);
     const big = dataFile(join(dataDir, `products-1gb${tag}.csv`), 'csv', SEED + 2, { maxBytes: RSS_MAX_BYTES }, ctx.log);
+    const slice = dataFile(join(dataDir, `products-100mb${tag}.csv`), 'csv', SEED, { minBytes: STAGES_BYTES }, ctx.log);
     assert(big.bytes < 1_000_000_000, `${big.path} is ${big.bytes} bytes: Stripe's limit is 10^9`);
 
     const cpuStart = machineCpu();
@@ -574,6 +586,10 @@ const bench: Benchmark = {
         ctx.log(`import: ${file.format}: records agree (${Object.entries(counts).map(([k, v]) => `${k} ${v.toLocaleString('en-US')}`).join(', ')})`);
       }
 
+      // 1b. Where the CSV import's time goes -----------------------------------------------------------------
+      ctx.log(`import: stages: ${STAGES_RUNS} runs of each stage over ${(slice.bytes / MB).toFixed(0)} MB of the CSV, in memory`);
+      const stages: { rows: StageRow[]; bytes: number } = await csvStages(slice.path, slice.rows, loadImportPipeline(workspace('bench-csv').pipeline).template, join(run, 'stages.db'), STAGES_RUNS, papaparseCount, ctx.log);
+
       // 2. Peak RSS of `pipewright import` on a ~1 GB file ------------------------------------------------
       const rssWs = workspace('bench-rss');
       // The server computes an object's MD5 ETag on its first listing: do it now, not on the CLI's clock.
@@ -665,6 +681,7 @@ const bench: Benchmark = {
       }
       notes.push(
         `Throughput: ${gcNotes.join('; ')} (inside the timed runs). DuckDB runs its reader on all ${cpus().length} cores; Pipewright on two threads (reading, parsing and mapping on one, SQLite on the other); papaparse and the JSON loop on one. The S3 server's process competes with them for the ${cpus().length} cores when it streams a body.`,
+        `Stages: the import thread's work (reader + mapping + packing) runs at ${stageRatio(stages.rows, 'pack')} × papaparse's throughput and the SQLite writer's at ${stageRatio(stages.rows, 'sqlite')} ×, each alone on a core; end to end, both share the ${cpus().length} cores with the S3 server's process, the SDK's reading of the body and the garbage collector's threads.`,
         `Preview: the server's time is measured in its own process, from each request's arrival to the end of its answer: ${(pvServer / pages).toFixed(0)} ms per ListObjectsV2 page in Pipewright's runs, ${(bvServer / pages).toFixed(0)} ms in the bare loop's (medians of the runs' totals, ${pages} pages). The very first listing took ${(firstEver / 1000).toFixed(1)} s (the server computes the MD5 ETag of each of the ${PREVIEW_OBJECTS.toLocaleString('en-US')} files once).`,
         `First page: the server takes ${firstPageServer.toFixed(0)} ms (mean over both contenders' calls) to answer a listing's first page, of Pipewright's ${fp.median.toFixed(0)} ms and the bare loop's ${fb.median.toFixed(0)} ms (medians); it answered ${endStats.list.n.toLocaleString('en-US')} listings in this run.`,
       );
@@ -677,6 +694,7 @@ const bench: Benchmark = {
           `The embedded S3 server (\`startLocalS3\`) serves them from a child process (bench/local-s3-child.ts), hard-linked into its bucket folders. **Pipewright** is \`runImport\` wired as \`pipewright import --since 1970-01-01 --endpoint …\` wires it (pipeline loaded and linted, \`s3For\`, SQLite destination from \`openDestination\`): GetObject, parse, map and validate every field, upsert into a new SQLite file (deleted before every run) in batches of 2,000 records, commit the state. The SQLite writing runs in a worker thread of its own, beside the reading, parsing and mapping (up to 4 packed batches waiting), so Pipewright uses two cores where papaparse and the JSON Lines loop use one. ` +
           `The peers read the same bytes from local disk: **papaparse** 5.5.3 \`Papa.parse(fs.createReadStream(file), { step })\`, rows as arrays; for JSON Lines, a read stream cut at newlines with each line given to JSON.parse (papaparse does not read JSON); **DuckDB** (@duckdb/node-api) \`CREATE TABLE t AS SELECT * FROM read_csv(file, header = true)\` / \`read_json(file, format = 'newline_delimited')\` into a new on-disk database. Every run checks the record count (Pipewright's report and, after the last run, the SQLite table). ` +
           `${THROUGHPUT_RUNS} timed runs of each, contenders alternating (A B C, C B A, …), after an untimed first listing (the server computes the object's MD5 ETag once) and a first read of the file (page cache) instead of a timed warm-up: a run lasts seconds to a minute, far beyond JIT warm-up; MB/s = file size / median time; the ratio is Pipewright's throughput / the peer's (≥ 0.5: at least half as fast). ` +
+          `**Stages**: the first ${slice.rows.toLocaleString('en-US')} records of the same CSV (${(slice.bytes / MB).toFixed(0)} MB, same seed), read into memory once for Pipewright; each stage of \`runImport\` alone on this thread, its bytes pushed 64 KiB at a time and its records in batches of 2,000, ${STAGES_RUNS} timed runs after one warm-up, alternating, beside papaparse reading the same file as in the throughput table — bench/import-stages.ts. Each Pipewright stage includes the ones above it, except the SQLite writer: it commits the batches that the packing stage makes (made once, untimed) into a new database, four batches per transaction, as the writer thread does when they wait for it. The import thread and the writer thread run side by side, so the slower of the two bounds the end-to-end throughput. ` +
           `**Peak RSS**: \`node bin/pipewright.js import <pipeline> --endpoint <local S3> --since 1970-01-01 --json\` as a child process on a CSV of ${big.bytes.toLocaleString('en-US')} bytes (${big.rows.toLocaleString('en-US')} records; just under Stripe's 10^9-byte limit per file), one run, peak RSS by ${cli.method}, in MiB (2^20 bytes: the 250 MB target read as 250 MiB); records/s over the whole process lifetime (start-up and listing included). ` +
           `**Preview**: ${PREVIEW_OBJECTS.toLocaleString('en-US')} small CSV files in one folder of the same server; \`previewBucket\` through \`s3Access(createS3Client({ endpoint }))\` against a bare loop of \`ListObjectsV2Command\` on a plain SDK \`S3Client\` (same endpoint, forcePathStyle), each creating its client inside the timed call; one untimed preview first (it makes the server compute its ETags), then ${PREVIEW_RUNS} timed runs each, alternating. Time to the first page: from the call (client creation included) to the first \`onPage\` (bare loop: to the first answer), ${FIRST_PAGE_RUNS} runs after ${FIRST_PAGE_WARMUP} warm-ups; the target applies to the median (with ${FIRST_PAGE_RUNS} runs the p95 is the second-worst run, shown beside it).`,
         tables: [
@@ -693,6 +711,11 @@ const bench: Benchmark = {
               { key: 'duckRatio', header: 'Throughput ratio Pipewright / DuckDB', unit: 'ratio' },
             ],
             rows: throughputRows,
+          },
+          {
+            title: `Where the CSV import's time goes: each stage alone over ${(stages.bytes / MB).toFixed(0)} MB of the same CSV`,
+            columns: stageColumns,
+            rows: stages.rows,
           },
           {
             title: 'Peak memory of `pipewright import` on a ~1 GB CSV',
