@@ -132,13 +132,17 @@ test('an object ARN with an empty key ("bucket/") grants nothing; the fix writes
   assert.deepEqual(codes(lintOne('x.policy.json', policy([allow(['s3:GetObject'], ['arn:aws:s3:::acme-data/exports/'])]))), []);
 });
 
-test('a resource none of the statement’s actions applies to, beside one that works, is a warning on that resource', () => {
+test('a resource none of the statement’s actions applies to, beside one that works, is a warning on that resource, under a code of its own', () => {
   const r = lintOne('x.policy.json', policy([allow(['s3:GetObject', 's3:PutObject'], ['arn:aws:s3:::acme-data/*', 'arn:aws:s3:::acme-data'])]));
-  assert.deepEqual(codes(r), ['iam-resource-mismatch']);
+  assert.deepEqual(codes(r), ['iam-resource-unused']);
   assert.equal(r[0].severity, 'warning');
   assert.match(r[0].message, /bucket ARN arn:aws:s3:::acme-data: it grants nothing here/);
   // Mixed bucket and object actions use both ARNs.
   assert.deepEqual(codes(lintOne('x.policy.json', policy([allow(['s3:GetObject', 's3:ListBucket'], ['arn:aws:s3:::acme-data/*', 'arn:aws:s3:::acme-data'])]))), []);
+  // Suppressing the warning in review leaves the error of a statement that grants nothing at all.
+  const both = policy([allow(['s3:GetObject', 's3:PutObject'], ['arn:aws:s3:::acme-data/*', 'arn:aws:s3:::acme-data']), allow(['s3:DeleteObject'], 'arn:aws:s3:::acme-data')]);
+  assert.deepEqual(codes(lint({ 'x.policy.json': both }, 'x.policy.json', ['iam-resource-unused'])), ['iam-resource-mismatch']);
+  assert.deepEqual(codes(lint({ 'x.policy.json': both }, 'x.policy.json', ['iam-resource-mismatch'])), ['iam-resource-unused']);
 });
 
 test('the Braze dashboard export seed, verbatim, gets its placeholders and the three resource problems a reviewer names', () => {
@@ -147,7 +151,7 @@ test('the Braze dashboard export seed, verbatim, gets its placeholders and the t
     allow(['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], ['arn:aws:s3:::INSERTBUCKETNAME*', 'arn:aws:s3:::INSERTBUCKETNAME/', 'arn:aws:s3:::INSERTBUCKETNAME']),
   ]);
   const r = lintOne('braze-export.policy.json', seed);
-  assert.deepEqual(codes(r), ['placeholder', 'iam-wildcard-bucket', 'placeholder', 'iam-empty-key', 'placeholder', 'iam-resource-mismatch', 'placeholder']);
+  assert.deepEqual(codes(r), ['placeholder', 'iam-wildcard-bucket', 'placeholder', 'iam-empty-key', 'placeholder', 'iam-resource-unused', 'placeholder']);
 });
 
 test('actions of every other AWS service are checked by name: unknown services and actions say "did you mean"', () => {

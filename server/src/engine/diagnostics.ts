@@ -81,6 +81,7 @@ export const CODES = {
   'iam-unknown-action': ['error', 'No such IAM action.'],
   'iam-arn': ['error', 'A malformed or impossible ARN.'],
   'iam-resource-mismatch': ['error', 'An action paired only with resources it cannot apply to grants nothing.'],
+  'iam-resource-unused': ['warning', 'A resource none of the statement’s actions applies to grants nothing there.'],
   'iam-empty-key': ['warning', 'An object ARN with an empty key grants nothing.'],
   'pgp-key': ['error', 'The PGP public key is not one Stripe can encrypt to as its guide asks.'],
   'iam-version': ['error', 'The policy Version is missing or wrong.'],

@@ -204,7 +204,8 @@ function checkS3Resources(st: PolicyStatement, actions: IamAction[], out: Findin
     const text = kind === 'bucket'
       ? l10n.t('None of this statement\'s actions ({0}) applies to the bucket ARN {1}: it grants nothing here. Object actions need "{1}/*".', names, value)
       : l10n.t('None of this statement\'s actions ({0}) applies to objects: {1} grants nothing here. Bucket actions need the bucket ARN "{2}".', names, value, `arn:${partition}:s3:::${bucket}`);
-    out.push({ ...finding('iam-resource-mismatch', text, node.offset, node.offset + node.length), severity: 'warning' });
+    // A code of its own (not iam-resource-mismatch as a warning): suppressing this one must not silence that error.
+    out.push(finding('iam-resource-unused', text, node.offset, node.offset + node.length));
   });
 }
 
