@@ -275,7 +275,7 @@ export function startServer(connection: Connection): void {
     const t0 = Date.now();
     log.info(`${p.command}: started`);
     try {
-      const result = await executeCommand(p.command, p.arguments, token);
+      const result = await executeCommand(p, token);
       log.info(`${p.command}: done in ${elapsed(t0)}`);
       return result;
     } catch (e) {
@@ -285,8 +285,7 @@ export function startServer(connection: Connection): void {
     }
   });
 
-  async function executeCommand(command: string, args: unknown[] | undefined, token: CancellationToken): Promise<unknown> {
-    const p = { command, arguments: args };
+  async function executeCommand(p: { command: string; arguments?: unknown[] }, token: CancellationToken): Promise<unknown> {
     switch (p.command) {
       case Commands.lintWorkspace:
         return lintWorkspace(token);

@@ -249,7 +249,7 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
           const created = await call(what, () => res.create(req.params, options));
           id = created.id;
           // A product made with default_price_data: its price, archived if a later record of this run replaces it.
-          if (typeof (created as { default_price?: unknown }).default_price === 'string') defaultPrice = (created as unknown as { default_price: string }).default_price;
+          if (typeof created.default_price === 'string') defaultPrice = created.default_price;
         }
         else await call(what, () => res.update(id!, defaultPrice ? { ...req.params, default_price: defaultPrice } : req.params, options));
       } catch (e) {
