@@ -114,6 +114,21 @@ test('a product catalogue CSV becomes products with their prices in Stripe; a re
   assert.equal(stripe.objects('products').length, 30);
   assert.equal(stripe.objects('prices').length, 31);
   assert.equal(stripe.objects('prices').filter((x) => x.active).length, 30, 'one active price per product');
+  assert.equal((stripe.get('prices', p12.default_price as string)!.metadata as Record<string, string>).pipewright_replaces, oldPrice.id, 'the new price names the one it replaced');
+
+  // What a run killed between pointing a product at its new price and archiving the old one leaves behind: the next
+  // run, whose record now equals the product, finishes the archive and sends nothing else.
+  const p20 = byExternalId(stripe).get('p-20')!;
+  const old20 = p20.default_price as string;
+  stripe.add('prices', { ...stripe.get('prices', old20)!, id: 'price_newAfterAKill20', unit_amount: 4242, metadata: { pipewright_replaces: old20 } });
+  p20.default_price = 'price_newAfterAKill20';
+  await put('imports/products/catalog.csv', toCsv(edited.map((p) => (p.product_id === 'p-20' ? { ...p, unit_amount: '42.42' } : p))));
+  mark = stripe.log.length;
+  const fourth = await run(['import', pipeline, '--endpoint', moto.endpoint], root, env);
+  assert.equal(fourth.code, 0, fourth.stderr);
+  assert.match(fourth.stdout, /Stripe: created 0, updated 1, unchanged 29, rejected 0/);
+  assert.deepEqual(writes(stripe, mark), [`POST /v1/prices/${old20}`]);
+  assert.deepEqual([stripe.get('prices', old20)!.active, stripe.get('prices', 'price_newAfterAKill20')!.active], [false, true]);
 });
 
 test('the object preview and a dry run show create, update and unchanged per record, and write nothing', async () => {

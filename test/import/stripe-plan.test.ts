@@ -47,9 +47,16 @@ test('a product whose amount changed gets a new default price, and its old one i
   const plan = planRecord(target, mug, existing);
   assert.equal(plan.action, 'update');
   assert.deepEqual(plan.requests.map((r) => r.kind), ['price', 'update', 'archive-price']);
-  assert.deepEqual(plan.requests[0].params, { product: 'prod_1', unit_amount: 1500, currency: 'eur' });
+  // The new price names the one it replaces, so that a run stopped before the archive is finished by the next one.
+  assert.deepEqual(plan.requests[0].params, { product: 'prod_1', unit_amount: 1500, currency: 'eur', metadata: { pipewright_replaces: 'price_1' } });
   // Last: Stripe refuses to archive the price a product still names as its default.
   assert.deepEqual(plan.requests[2], { kind: 'archive-price', id: 'price_1', params: { active: false } });
+  // Stopped before that archive: the product already has its new price, and the record only finishes the archive.
+  const interrupted = { id: 'prod_1', values: { ...existing.values, 'default_price_data.unit_amount': 1500 }, defaultPrice: 'price_2', unarchived: 'price_1' };
+  const finish = planRecord(target, mug, interrupted);
+  assert.equal(finish.action, 'update');
+  assert.deepEqual(finish.requests, [{ kind: 'archive-price', id: 'price_1', params: { active: false } }]);
+  assert.equal(finish.message, 'archives price_1, which an interrupted run replaced as the default price');
   // A product without a price gets one, and there is nothing to archive.
   const { defaultPrice: _none, ...priceless } = existing;
   assert.deepEqual(planRecord(target, mug, { ...priceless, values: { ...existing.values, 'default_price_data.unit_amount': undefined } }).requests.map((r) => r.kind), ['price', 'update']);

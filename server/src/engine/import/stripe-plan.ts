@@ -32,7 +32,15 @@ export interface ExistingObject {
   values: Record<string, unknown>;
   /** A product's default price (when the template fills `default_price_data.*`): archived once a new one replaces it. */
   defaultPrice?: string;
+  /**
+   * A price the default price replaced (its metadata says which: REPLACES_KEY) that is still active: a run stopped
+   * between pointing the product at the new price and archiving the old one. The next plan for the product archives it.
+   */
+  unarchived?: string;
 }
+
+/** Metadata key of a price Pipewright made to replace a product's default price: the id of the price it replaced. */
+export const REPLACES_KEY = 'pipewright_replaces';
 
 export type Params = Record<string, unknown>;
 
@@ -54,7 +62,7 @@ export interface RecordPlan {
   requests: StripeRequest[];
   /** The fields that differ from Stripe (updates). */
   changed?: string[];
-  /** Why a record is rejected. */
+  /** Why a record is rejected, or what an update does besides its changed fields. */
   message?: string;
 }
 
@@ -135,7 +143,9 @@ export function planRecord(target: StripeTarget, record: MappedRecord, existing:
     return { action: 'create', requests: [{ kind: 'create', params }] };
   }
   const changed = target.fields.filter((f) => f !== 'id' && f !== 'product_data.name' && norm(f, record.fields[f]) !== norm(f, existing.values[f]));
-  if (!changed.length) return { action: 'unchanged', id: existing.id, requests: [] };
+  const finish = existing.unarchived ? [archive(existing.unarchived)] : [];
+  const finishing = existing.unarchived ? l10n.t('archives {0}, which an interrupted run replaced as the default price', existing.unarchived) : undefined;
+  if (!changed.length) return finish.length ? { action: 'update', id: existing.id, requests: finish, message: finishing } : { action: 'unchanged', id: existing.id, requests: [] };
   const frozen = changed.filter((f) => schema.fields[f]?.createOnly);
   const requests: StripeRequest[] = [];
   const update: Params = {};
@@ -147,10 +157,12 @@ export function planRecord(target: StripeTarget, record: MappedRecord, existing:
       const v = record.fields[f];
       if (f.startsWith('default_price_data.') && v !== null && v !== undefined) setPath(price, f.slice('default_price_data.'.length), v);
     }
-    requests.push({ kind: 'price', params: price });
     // The old price stays with the subscriptions that use it, but is no longer offered: archived, as the Dashboard
-    // does when a price is replaced. Stripe refuses to archive a product's default price, so this comes last.
+    // does when a price is replaced. Stripe refuses to archive a product's default price, so this comes last; the new
+    // price names the old one, so that a run stopped before the archive has the next run finish it (`unarchived`).
     replaced = existing.defaultPrice;
+    if (replaced) setPath(price, `metadata.${REPLACES_KEY}`, replaced);
+    requests.push({ kind: 'price', params: price });
   } else if (frozen.length) {
     return reject(l10n.t('{0} of an existing {1} cannot change (Stripe refuses it on update; {2} has {3}): create a new {1} under another key, or put the old value back', frozen[0], schema.object, existing.id, norm(frozen[0], existing.values[frozen[0]]) || '—'));
   }
@@ -162,8 +174,13 @@ export function planRecord(target: StripeTarget, record: MappedRecord, existing:
     else if (s.clearable) setPath(update, f, '');
   }
   requests.push({ kind: 'update', params: update });
-  if (replaced) requests.push({ kind: 'archive-price', id: replaced, params: { active: false } });
-  return { action: 'update', id: existing.id, requests, changed };
+  if (replaced) requests.push(archive(replaced));
+  requests.push(...finish);
+  return { action: 'update', id: existing.id, requests, changed, ...(finishing ? { message: finishing } : {}) };
+}
+
+function archive(price: string): StripeRequest {
+  return { kind: 'archive-price', id: price, params: { active: false } };
 }
 
 /** The values the object has once a plan is applied, to plan a later record with the same key. */

@@ -23,7 +23,7 @@ import type Stripe from 'stripe';
 import type { CancellationToken } from '../../engine';
 import type { Batch, CommitResult, Destination, ImportProblem, PlannedRecord } from '../../engine/import/destination';
 import type { MappedRecord } from '../../engine/import/mapping';
-import { appliedValues, keyOfObject, planRecord, valuesOf, type ExistingObject, type Params, type RecordPlan, type StripeTarget } from '../../engine/import/stripe-plan';
+import { appliedValues, keyOfObject, planRecord, REPLACES_KEY, valuesOf, type ExistingObject, type Params, type RecordPlan, type StripeTarget } from '../../engine/import/stripe-plan';
 import * as l10n from '../../engine/l10n';
 import { apiEndpointOf, retryAfterMs } from '../export/stripe-api';
 
@@ -178,7 +178,9 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
       const key = keyOfObject(target, obj as { id: string; metadata?: Record<string, string> });
       if (key === undefined || map.has(key)) continue;
       const price = typeof obj.default_price === 'string' ? prices.get(obj.default_price) : undefined;
-      map.set(key, { id: obj.id, values: valuesOf(target, obj, price), ...(price ? { defaultPrice: price.id as string } : {}) });
+      const replaced = (price?.metadata as Record<string, unknown> | undefined)?.[REPLACES_KEY];
+      const unarchived = typeof replaced === 'string' && prices.get(replaced)?.active === true ? replaced : undefined;
+      map.set(key, { id: obj.id, values: valuesOf(target, obj, price), ...(price ? { defaultPrice: price.id as string } : {}), ...(unarchived ? { unarchived } : {}) });
     }
     return (index = map);
   };
