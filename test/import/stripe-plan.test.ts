@@ -57,6 +57,9 @@ test('a product whose amount changed gets a new default price, and its old one i
   assert.equal(finish.action, 'update');
   assert.deepEqual(finish.requests, [{ kind: 'archive-price', id: 'price_1', params: { active: false } }]);
   assert.equal(finish.message, 'archives price_1, which an interrupted run replaced as the default price');
+  // …and a record that changes the amount again archives both: the price it replaces, then the older one.
+  const again = planRecord(target, { ...mug, fields: { ...mug.fields, 'default_price_data.unit_amount': 1700 } }, interrupted);
+  assert.deepEqual(again.requests.map((r) => [r.kind, r.id]), [['price', undefined], ['update', undefined], ['archive-price', 'price_2'], ['archive-price', 'price_1']]);
   // A product without a price gets one, and there is nothing to archive.
   const { defaultPrice: _none, ...priceless } = existing;
   assert.deepEqual(planRecord(target, mug, { ...priceless, values: { ...existing.values, 'default_price_data.unit_amount': undefined } }).requests.map((r) => r.kind), ['price', 'update']);

@@ -244,7 +244,8 @@ export function stripeDestination(o: StripeDestinationOptions): Destination & { 
       const what = req.kind === 'update' ? `POST /v1/${target.resource}/${id}` : req.kind === 'archive-price' ? `POST /v1/prices/${req.id}` : `POST /v1/${onPrices ? 'prices' : target.resource}`;
       try {
         const res = await resource(onPrices ? 'prices' : target.resource);
-        const options = { idempotencyKey: idempotencyKey(r, req.kind, from) };
+        // A plan may archive two prices (the one it replaces, one an interrupted run replaced): one key each.
+        const options = { idempotencyKey: idempotencyKey(r, req.kind === 'archive-price' ? `${req.kind} ${req.id}` : req.kind, from) };
         if (req.kind === 'price') defaultPrice = (await call(what, () => res.create(req.params, options))).id;
         else if (req.kind === 'archive-price') await call(what, () => res.update(req.id!, req.params, options));
         else if (req.kind === 'create') {
