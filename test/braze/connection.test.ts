@@ -301,7 +301,8 @@ test('a key the shared credentials file holds with a session token is temporary:
   assert.equal(r.credentials?.facts.profile, 'braze');
   assert.equal(r.ok, false);
   assert.match(r.problems.join(' '), /temporary credentials that expired at 2026-01-01T00:00:00\.000Z: Braze cannot use them/);
-  assert.doesNotMatch(JSON.stringify(r), new RegExp(keys.currents.secret), 'the secret is never in the report');
+  // A substring test: the secret moto makes is base64, whose + and / a regular expression would read as syntax.
+  assert.ok(!JSON.stringify(r).includes(keys.currents.secret), 'the secret is never in the report');
 });
 
 test('a refused call is explained by the policy file the pipeline names, or the file is said to differ from what AWS has', async () => {
