@@ -22,7 +22,7 @@ const SOURCE = 'imports/products/products.csv';
 /** Batches the import thread sends ahead of the writer (sqlite-thread.ts), which commits those waiting together. */
 const WAITING = 4;
 
-type Stage = 'papaparse' | 'read' | 'map' | 'pack' | 'sqlite';
+export type Stage = 'papaparse' | 'read' | 'map' | 'pack' | 'sqlite';
 const LABELS: Record<Stage, string> = {
   papaparse: 'papaparse alone (the peer), reading the file as in the throughput table',
   read: 'Pipewright: CSV reader (bytes → fields)',
@@ -32,7 +32,7 @@ const LABELS: Record<Stage, string> = {
 };
 
 /**
- * Reads `path` with the import's reader and mapper, up to `upTo`: counts the records, and hands every batch of
+ * Reads the CSV's bytes with the import's reader and mapper, up to `upTo`: counts the records, and hands every batch of
  * BATCH mapped records to `onBatch` (pack and beyond).
  */
 function readCsv(bytes: Buffer, template: Template, upTo: Stage, onBatch?: (records: MappedRecord[]) => void): number {
@@ -78,6 +78,7 @@ function batchOf(records: MappedRecord[], template: Template): Batch {
 }
 
 export type StageRow = {
+  stage: Stage;
   what: string;
   ms: number;
   mbps: number;
@@ -137,7 +138,7 @@ export async function csvStages(path: string, rows: number, template: Template, 
   const papa = stats(result.samples.papaparse).median;
   const out: StageRow[] = (Object.keys(LABELS) as Stage[]).map((stage) => {
     const ms = stats(result.samples[stage]).median;
-    return { what: LABELS[stage], ms, mbps: bytes.length / 1e6 / (ms / 1000), ratio: papa / ms };
+    return { stage, what: LABELS[stage], ms, mbps: bytes.length / 1e6 / (ms / 1000), ratio: papa / ms };
   });
   log(`import: stages: ${out.map((r) => `${r.what.split(' (')[0]} ${r.ms.toFixed(0)} ms`).join('; ')}`);
   return { rows: out, bytes: bytes.length };

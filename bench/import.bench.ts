@@ -34,7 +34,7 @@ import { loadImportPipeline, openDestination } from '../server/src/node/import/p
 import { importWorkspace } from '../test/helpers/import-data';
 import { prng } from './fixtures';
 import { assert, machineCpu, sideBySide, stats, type Benchmark, type BenchResult, type Table } from './harness';
-import { csvStages, stageColumns, type StageRow } from './import-stages';
+import { csvStages, stageColumns, type Stage, type StageRow } from './import-stages';
 import type { ServerStats } from './local-s3-child';
 
 const SCALE = Number(process.env.BENCH_IMPORT_SCALE ?? 1) || 1;
@@ -439,10 +439,9 @@ async function cliImport(root: string, pipelinePath: string, endpoint: string, e
   return { ms, peakKb, cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : 0, method: useTime ? '`/usr/bin/time -f %M` (the maximum resident set size the kernel reports for the process)' : '`VmHWM` of /proc/<pid>/status, polled every 50 ms', report: JSON.parse(stdout) as ImportReport };
 }
 
-/** A stage's throughput ratio against papaparse, as text (the stage named by the start of its label). */
-function stageRatio(rows: StageRow[], stage: 'pack' | 'sqlite'): string {
-  const row = rows.find((r) => r.what.includes(stage === 'pack' ? 'packing' : 'SQLite writer'));
-  return row ? row.ratio.toFixed(2) : '?';
+/** A stage's throughput ratio against papaparse, as text. */
+function stageRatio(rows: StageRow[], stage: Stage): string {
+  return rows.find((r) => r.stage === stage)!.ratio.toFixed(2);
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ export interface Log {
   error(message: string): void;
   warn(message: string): void;
   info(message: string): void;
-  debug(message: string): void;
+  /** A function is called only when debug output is on: nothing is built on hot paths otherwise. */
+  debug(message: string | (() => string)): void;
 }
 
 export function createLog(connection: Connection, level: LogLevel = 'info'): Log {
@@ -28,7 +29,7 @@ export function createLog(connection: Connection, level: LogLevel = 'info'): Log
     error: (m) => connection.console.error(m),
     warn: (m) => RANK[log.level] >= RANK.warn && connection.console.warn(m),
     info: (m) => RANK[log.level] >= RANK.info && connection.console.info(m),
-    debug: (m) => RANK[log.level] >= RANK.debug && connection.console.log(m),
+    debug: (m) => RANK[log.level] >= RANK.debug && connection.console.log(typeof m === 'function' ? m() : m),
   };
   return log;
 }

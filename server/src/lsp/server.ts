@@ -28,7 +28,6 @@ import { createLog, elapsed, isLogLevel, type LogLevel } from './log';
 interface Settings {
   validationDelay: number;
   suppress: string[];
-  logLevel?: LogLevel;
 }
 
 export function startServer(connection: Connection): void {
@@ -73,7 +72,7 @@ export function startServer(connection: Connection): void {
       const t0 = Date.now();
       const doc = parsed(uri)!;
       const findings = validate(doc, project, { suppress: settings.suppress });
-      log.debug(`validated ${doc.path} (version ${td.version}): ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${elapsed(t0)}`);
+      log.debug(() => `validated ${doc.path} (version ${td.version}): ${findings.length} finding${findings.length === 1 ? '' : 's'} in ${elapsed(t0)}`);
       results.set(uri, { version: td.version, doc, findings });
       void connection.sendDiagnostics({ uri, version: td.version, diagnostics: findings.map((f) => toDiagnostic(doc.lines, f)) });
     }, undefined);
@@ -122,7 +121,8 @@ export function startServer(connection: Connection): void {
     };
   });
 
-  function applySettings(s: Partial<Settings> | undefined) {
+  /** The log level is the log's own (`log.level`), not kept in `settings`. */
+  function applySettings(s: (Partial<Settings> & { logLevel?: unknown }) | undefined) {
     if (!s) return;
     if (typeof s.validationDelay === 'number' && s.validationDelay >= 0) settings.validationDelay = s.validationDelay;
     if (Array.isArray(s.suppress)) settings.suppress = s.suppress.filter((c) => typeof c === 'string');
