@@ -14,8 +14,9 @@ import { basename, dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
-import { createMessage, decrypt, decryptKey, decryptSessionKeys, encrypt, enums, readKey, readMessage, readPrivateKey, type PrivateKey, type SessionKey } from 'openpgp';
+import { createMessage, decrypt, decryptKey, decryptSessionKeys, encrypt, encryptSessionKey, enums, generateSessionKey, readKey, readMessage, readPrivateKey, type PrivateKey, type SessionKey } from 'openpgp';
 import { reasonOf } from './keys';
+import { seipdPacket, seipdSupports } from './seipd';
 
 export type ByteSource = AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
 
@@ -39,9 +40,28 @@ export function encryptStream(input: ByteSource, publicArmored: string, options:
     } catch (e) {
       throw new Error(`The public key cannot be used to encrypt (${reasonOf(e)}). Check it with "pipewright pgp inspect <file.key>".`);
     }
-    const message = await createMessage({ binary: toWebStream(input), format: 'binary', filename: options.filename ?? '' });
-    const encrypted = await encrypt({ message, encryptionKeys: key, format: 'binary', config: { preferredCompressionAlgorithm: enums.compression.uncompressed } });
-    await pipeline(Readable.fromWeb(encrypted as NodeWebReadableStream<Uint8Array>), out);
+    // openpgp picks the cipher from the key's preferences, as its own encrypt() does. An AES session key for a
+    // SEIPD v1 packet (what every RSA key of gpg or openpgp asks for) is written by seipd.ts, faster; anything else
+    // (an AEAD key asking for SEIPD v2, an older cipher) by openpgp.
+    const sessionKey = await generateSessionKey({ encryptionKeys: key });
+    if (sessionKey.aeadAlgorithm || !seipdSupports(sessionKey.algorithm)) {
+      const message = await createMessage({ binary: toWebStream(input), format: 'binary', filename: options.filename ?? '' });
+      const encrypted = await encrypt({ message, encryptionKeys: key, sessionKey, format: 'binary', config: { preferredCompressionAlgorithm: enums.compression.uncompressed } });
+      await pipeline(Readable.fromWeb(encrypted as NodeWebReadableStream<Uint8Array>), out);
+      return;
+    }
+    const keyPackets = await encryptSessionKey({ ...sessionKey, encryptionKeys: key, format: 'binary' });
+    const source = Symbol.asyncIterator in input ? (input as AsyncIterable<Uint8Array>) : Readable.from(input as NodeJS.ReadableStream);
+    await pipeline(
+      Readable.from(
+        (async function* () {
+          yield Buffer.from(keyPackets);
+          yield* seipdPacket(source, { algorithm: sessionKey.algorithm, sessionKey: sessionKey.data, filename: options.filename });
+        })(),
+        { objectMode: false },
+      ),
+      out,
+    );
   })().catch((e: unknown) => {
     if (!out.destroyed) out.destroy(e instanceof Error ? e : new Error(String(e)));
   });
