@@ -1,5 +1,6 @@
 /**
- * PGP on a 500 MB file: openpgp through server/src/node/pgp/stream.ts against gpg.
+ * PGP on a 500 MB file: Pipewright (server/src/node/pgp/stream.ts: openpgp, and Node's crypto for the encrypted
+ * data packet) against gpg.
  *
  * Encryption (`encryptStream`, piped to a file) against `gpg --encrypt`, and decryption of gpg's output
  * (`decryptToFile`: streaming, the plaintext renamed into place once the integrity check has passed) against
@@ -94,7 +95,7 @@ async function keyPair(dir: string, log: (m: string) => void): Promise<{ pub: st
 
 const bench: Benchmark = {
   id: 'pgp',
-  title: 'PGP: encrypting and decrypting a 500 MB file, openpgp against gpg',
+  title: 'PGP: encrypting and decrypting a 500 MB file, Pipewright against gpg',
   async run(ctx): Promise<BenchResult> {
     const notes: string[] = [];
     if (SCALE !== 1) notes.push(`⚠️ BENCH_PGP_SCALE=${SCALE}: a ${(BYTES / MB).toFixed(0)} MB file instead of 500 MB; these are not the figures of the issue.`);
@@ -160,14 +161,14 @@ const bench: Benchmark = {
           }
         }
       }
-      // Every output is right: both decryptions give the input back, and gpg decrypts what openpgp encrypted.
+      // Every output is right: both decryptions give the input back, and gpg decrypts what we encrypted.
       const t0 = performance.now();
       execFileSync('gpg', [...gpg, '--output', file('check.out'), '--decrypt', file('ours.gpg')], { stdio: 'ignore' });
       for (const out of ['ours.out', 'gpg.out', 'check.out']) {
         assert((await sha256(file(out))) === input.sha256, `${out} is not the input: a decryption went wrong`);
         rmSync(file(out), { force: true });
       }
-      ctx.log(`pgp: outputs checked (gpg decrypts openpgp's file; both decryptions give the input back) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      ctx.log(`pgp: outputs checked (gpg decrypts our file; both decryptions give the input back) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       const sizes = { ours: statSync(file('ours.gpg')).size, gpg: statSync(file('gpg.gpg')).size };
 
       const ms = (op: Op) => stats(wall[op]).median;
@@ -179,29 +180,29 @@ const bench: Benchmark = {
       const warning = loadWarning(cpuStart, childCpuS + (process.cpuUsage().user + process.cpuUsage().system) / 1e6, cpus().length);
       if (warning) notes.push(warning);
       notes.push(
-        `CPU seconds per process (median, start-up included): openpgp encryption ${cpuS('ours-encrypt').toFixed(1)}, gpg ${cpuS('gpg-encrypt').toFixed(1)}; openpgp decryption ${cpuS('ours-decrypt').toFixed(1)}, gpg ${cpuS('gpg-decrypt').toFixed(1)}. Node + tsx start-up and module loading, outside openpgp's times: ${(startup('ours-encrypt') / 1000).toFixed(1)} s (encryption), ${(startup('ours-decrypt') / 1000).toFixed(1)} s (decryption).`,
-        `Encrypted sizes: openpgp ${sizes.ours.toLocaleString('en-US')} bytes, gpg ${sizes.gpg.toLocaleString('en-US')} bytes (input ${BYTES.toLocaleString('en-US')}). Peak RSS of gpg: ${rss('gpg-encrypt').toFixed(0)} MiB encrypting, ${rss('gpg-decrypt').toFixed(0)} MiB decrypting.`,
+        `CPU seconds per process (median, start-up included): Pipewright encryption ${cpuS('ours-encrypt').toFixed(1)}, gpg ${cpuS('gpg-encrypt').toFixed(1)}; Pipewright decryption ${cpuS('ours-decrypt').toFixed(1)}, gpg ${cpuS('gpg-decrypt').toFixed(1)}. Node + tsx start-up and module loading, outside the timed operation: ${(startup('ours-encrypt') / 1000).toFixed(1)} s (encryption), ${(startup('ours-decrypt') / 1000).toFixed(1)} s (decryption).`,
+        `Encrypted sizes: Pipewright ${sizes.ours.toLocaleString('en-US')} bytes, gpg ${sizes.gpg.toLocaleString('en-US')} bytes (input ${BYTES.toLocaleString('en-US')}). Peak RSS of gpg: ${rss('gpg-encrypt').toFixed(0)} MiB encrypting, ${rss('gpg-decrypt').toFixed(0)} MiB decrypting.`,
       );
 
       const row = (what: string, ours: Op, theirs: Op) => ({ what, ms: ms(ours), mbps: mbps(ours), gpgMs: ms(theirs), gpg: mbps(theirs), ratio: mbps(ours) / mbps(theirs), rss: rss(ours) });
       const columns = (limit: number) => [
         { key: 'what', header: 'Operation', unit: 'text' as const },
-        { key: 'ms', header: 'openpgp median', unit: 'ms' as const },
-        { key: 'mbps', header: 'openpgp (MB/s)', unit: 'count' as const },
+        { key: 'ms', header: 'Pipewright median', unit: 'ms' as const },
+        { key: 'mbps', header: 'Pipewright (MB/s)', unit: 'count' as const },
         { key: 'gpgMs', header: 'gpg median', unit: 'ms' as const },
         { key: 'gpg', header: 'gpg (MB/s)', unit: 'count' as const },
-        { key: 'ratio', header: 'Throughput ratio openpgp / gpg', unit: 'ratio' as const, target: { op: '≥' as const, limit } },
-        { key: 'rss', header: 'openpgp peak RSS (MiB)', unit: 'count' as const },
+        { key: 'ratio', header: 'Throughput ratio Pipewright / gpg', unit: 'ratio' as const, target: { op: '≥' as const, limit } },
+        { key: 'rss', header: 'Pipewright peak RSS (MiB)', unit: 'count' as const },
       ];
       return {
         id: bench.id,
         title: bench.title,
         method:
           `A file of ${BYTES.toLocaleString('en-US')} random bytes (MB = 10^6 bytes; incompressible, like the Parquet files Stripe delivers), made once under .bench-tmp/pgp-data/ with an RSA-4096 key pair from \`generateStripeKeyPair\` (reused while present). ` +
-          `**openpgp** (${openpgpVersion}, through server/src/node/pgp/stream.ts): \`encryptStream(fs.createReadStream(file, { highWaterMark: 1 MiB }), publicKey)\` piped to a file (1 MiB chunks, as the exporter hands the Parquet writer's output to the encryption); \`decryptToFile(fs.createReadStream(gpg's .gpg, { highWaterMark: 1 MiB }), privateKey, out)\` — streaming, the plaintext written to a temporary file and renamed into place after the integrity check (MDC). ` +
+          `**Pipewright** (server/src/node/pgp/stream.ts, with openpgp ${openpgpVersion}): \`encryptStream(fs.createReadStream(file, { highWaterMark: 1 MiB }), publicKey)\` piped to a file (1 MiB chunks, as the exporter hands the Parquet writer's output to the encryption) — openpgp reads the key, picks the cipher (AES-256 for this key), makes the session key and writes the key packet; the encrypted data packet (SEIPD v1: AES-CFB and the SHA-1 MDC) is written by seipd.ts with Node's crypto in one pass; \`decryptToFile(fs.createReadStream(gpg's .gpg, { highWaterMark: 1 MiB }), privateKey, out)\` — openpgp's streaming decryption, the plaintext written to a temporary file and renamed into place after the integrity check (MDC). ` +
           `**gpg** (${gpgVersion}): \`gpg --batch -z 0 --recipient <fingerprint> --encrypt\` (no compression, as encryptStream) and \`gpg --batch --decrypt\` of the same file, with a temporary GNUPGHOME into which the private key was imported (\`--import --batch\`); its agent is killed at the end. ` +
           `Each operation is a process of its own under \`/usr/bin/time -f %M\` (peak RSS in MiB; highest of the runs): ours a child \`node --import tsx bench/export-child.ts\`, timed inside around the operation (start-up excluded, given in the notes); gpg timed as a whole process. ` +
-          `gpg's encryption runs once untimed first (the decryptions read its output), then ${RUNS} timed runs of each operation, order alternating; MB/s = input size / median time. After the runs, both decryptions' outputs and gpg's decryption of openpgp's file are checked against the input's SHA-256.`,
+          `gpg's encryption runs once untimed first (the decryptions read its output), then ${RUNS} timed runs of each operation, order alternating; MB/s = input size / median time. After the runs, both decryptions' outputs and gpg's decryption of our file are checked against the input's SHA-256.`,
         tables: [
           { title: 'Encryption', columns: columns(0.7), rows: [row(`Encrypt ${(BYTES / MB).toFixed(0)} MB (encryptStream / gpg --encrypt)`, 'ours-encrypt', 'gpg-encrypt')] },
           { title: 'Decryption (of gpg’s output)', columns: columns(0.3), rows: [row(`Decrypt ${(BYTES / MB).toFixed(0)} MB (decryptToFile / gpg --decrypt)`, 'ours-decrypt', 'gpg-decrypt')] },

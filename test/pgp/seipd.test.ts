@@ -6,13 +6,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { config as openpgpConfig, decryptSessionKeys, generateKey, readMessage, readPrivateKey } from 'openpgp';
+import { gpgHome, type GpgHome } from '../helpers/gpg';
 import { generateStripeKeyPair, type StripeKeyPair } from '../../server/src/node/pgp/keys';
 import { definiteLength } from '../../server/src/node/pgp/seipd';
 import { decryptToFile, encryptStream } from '../../server/src/node/pgp/stream';
@@ -23,12 +23,9 @@ const MiB = 1 << 20;
 const LITERAL_HEADER = 6;
 let pair: StripeKeyPair;
 let dir: string;
-let home: string;
+let home: GpgHome;
 
-function gpg(args: string[]) {
-  const r = spawnSync('gpg', ['--homedir', home, '--batch', '--yes', '--trust-model', 'always', ...args], { maxBuffer: 1 << 28 });
-  return { code: r.status, out: r.stdout, err: r.stderr.toString() };
-}
+const gpg = (args: string[]) => home.run(args);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 async function encrypt(plain: Buffer, chunk: (i: number) => number, filename?: string): Promise<Buffer> {
@@ -46,17 +43,13 @@ async function encrypt(plain: Buffer, chunk: (i: number) => number, filename?: s
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pw-seipd-'));
-  home = mkdtempSync(join(tmpdir(), 'pw-gpg-'));
+  home = gpgHome();
   pair = await generateStripeKeyPair(ACCOUNT);
-  const key = join(dir, 'private.asc');
-  writeFileSync(key, pair.privateArmored, { mode: 0o600 });
-  assert.equal(gpg(['--import', key]).code, 0);
-  rmSync(key);
+  home.importPrivate(pair.privateArmored);
 });
 
 after(() => {
-  spawnSync('gpgconf', ['--homedir', home, '--kill', 'gpg-agent']);
-  rmSync(home, { recursive: true, force: true });
+  home?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

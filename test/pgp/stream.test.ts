@@ -4,28 +4,25 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { encryptKey, generateKey, readPrivateKey } from 'openpgp';
+import { gpgHome, type GpgHome } from '../helpers/gpg';
 import { generateStripeKeyPair, type StripeKeyPair } from '../../server/src/node/pgp/keys';
 import { decryptToFile, encryptStream, PgpDecryptError } from '../../server/src/node/pgp/stream';
 
 const ACCOUNT = 'acct_1Nv0FGQ9RKHgCVdK';
 let pair: StripeKeyPair;
 let dir: string;
-let home: string;
+let home: GpgHome;
 let plain: Buffer;
 let ours: string; // our encryption of `plain`
 let theirs: string; // gpg's encryption of `plain`
 
-function gpg(args: string[]) {
-  const r = spawnSync('gpg', ['--homedir', home, '--batch', '--yes', '--pinentry-mode', 'loopback', '--trust-model', 'always', ...args], { maxBuffer: 1 << 28 });
-  return { code: r.status, out: r.stdout, err: r.stderr.toString() };
-}
+const gpg = (args: string[]) => home.run(args);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A fresh folder holding only a copy of `from` (optionally altered): to check what a failed decryption leaves. */
@@ -49,12 +46,9 @@ async function decryptError(promise: Promise<unknown>): Promise<PgpDecryptError>
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pw-pgp-'));
-  home = mkdtempSync(join(tmpdir(), 'pw-gpg-'));
+  home = gpgHome();
   pair = await generateStripeKeyPair(ACCOUNT);
-  const key = join(dir, 'private.asc');
-  writeFileSync(key, pair.privateArmored, { mode: 0o600 });
-  assert.equal(gpg(['--import', key]).code, 0);
-  rmSync(key);
+  home.importPrivate(pair.privateArmored);
   // A few MB, not a multiple of any block or chunk size.
   // A fixed text head: gpg does not compress a file whose first bytes look like a compressed format's
   // magic number, which random bytes sometimes do (the zlib case below needs gpg to compress).
@@ -68,8 +62,7 @@ before(async () => {
 });
 
 after(() => {
-  spawnSync('gpgconf', ['--homedir', home, '--kill', 'gpg-agent']);
-  rmSync(home, { recursive: true, force: true });
+  home?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
