@@ -10,7 +10,7 @@ import { join } from 'node:path';
 export interface GpgHome {
   dir: string;
   /** gpg in batch mode, trusting every key, with a loopback pinentry (a passphrase comes as an argument). */
-  run(args: string[]): { code: number | null; out: Buffer; err: string };
+  run(args: string[], input?: Buffer): { code: number | null; out: Buffer; err: string };
   /** Imports an armored private key (written 0600 for the import, then removed). */
   importPrivate(armored: string): void;
   close(): void;
@@ -18,8 +18,8 @@ export interface GpgHome {
 
 export function gpgHome(): GpgHome {
   const dir = mkdtempSync(join(tmpdir(), 'pw-gpg-'));
-  const run = (args: string[]) => {
-    const r = spawnSync('gpg', ['--homedir', dir, '--batch', '--yes', '--pinentry-mode', 'loopback', '--trust-model', 'always', ...args], { maxBuffer: 1 << 28 });
+  const run = (args: string[], input?: Buffer) => {
+    const r = spawnSync('gpg', ['--homedir', dir, '--batch', '--yes', '--pinentry-mode', 'loopback', '--trust-model', 'always', ...args], { maxBuffer: 1 << 28, input });
     return { code: r.status, out: r.stdout, err: r.stderr.toString() };
   };
   return {

@@ -19,10 +19,10 @@
 import { createCipheriv, createHash, randomBytes, type Cipher, type Hash } from 'node:crypto';
 
 /** AES key sizes by openpgp's symmetric algorithm names (the only ciphers this writer takes). */
-const AES_CFB: Record<string, { cipher: string; keyBytes: number }> = {
-  aes128: { cipher: 'aes-128-cfb', keyBytes: 16 },
-  aes192: { cipher: 'aes-192-cfb', keyBytes: 24 },
-  aes256: { cipher: 'aes-256-cfb', keyBytes: 32 },
+const AES_CFB: Record<string, { cipher: string; ecb: string; keyBytes: number }> = {
+  aes128: { cipher: 'aes-128-cfb', ecb: 'aes-128-ecb', keyBytes: 16 },
+  aes192: { cipher: 'aes-192-cfb', ecb: 'aes-192-ecb', keyBytes: 24 },
+  aes256: { cipher: 'aes-256-cfb', ecb: 'aes-256-ecb', keyBytes: 32 },
 };
 const AES_BLOCK = 16;
 /** 2^20 octets a part: one octet of length (224 + 20) per MiB. */
@@ -30,7 +30,13 @@ const PART_POWER = 20;
 const PART = 1 << PART_POWER;
 
 export function seipdSupports(algorithm: string): boolean {
-  return algorithm in AES_CFB;
+  return Object.hasOwn(AES_CFB, algorithm);
+}
+
+/** Node's names of the cipher for an openpgp session key (CFB, and ECB for cfb.ts), or undefined for one this module does not take. */
+export function seipdCipher(algorithm: string, sessionKey: Uint8Array): { name: string; ecb: string; block: number } | undefined {
+  const spec = Object.hasOwn(AES_CFB, algorithm) ? AES_CFB[algorithm] : undefined;
+  return spec && spec.keyBytes === sessionKey.length ? { name: spec.cipher, ecb: spec.ecb, block: AES_BLOCK } : undefined;
 }
 
 /** A packet's new-format length octets for a definite length (RFC 4880 §4.2.2.1–3). */
@@ -107,7 +113,7 @@ export interface SeipdOptions {
  * stays near 2 MiB whatever the input size.
  */
 export async function* seipdPacket(input: AsyncIterable<Uint8Array>, o: SeipdOptions): AsyncGenerator<Buffer> {
-  const spec = AES_CFB[o.algorithm];
+  const spec = Object.hasOwn(AES_CFB, o.algorithm) ? AES_CFB[o.algorithm] : undefined;
   if (!spec) throw new Error(`the SEIPD writer takes AES only, not ${o.algorithm}`);
   if (o.sessionKey.length !== spec.keyBytes) throw new Error(`a ${o.algorithm} session key has ${spec.keyBytes} octets, not ${o.sessionKey.length}`);
   const filename = Buffer.from(o.filename ?? '', 'utf8');

@@ -6,6 +6,11 @@
  * (`allowUnauthenticatedStream`), and otherwise holds the whole plaintext in memory (1.5 GB RSS for a 500 MB file).
  * So `decryptToFile` writes to a temporary file and only renames it into place once the check has passed: a tampered
  * or truncated file leaves nothing behind.
+ *
+ * The bulk of the work, the encrypted data packet, is done with Node's crypto in one pass (seipd.ts writes it,
+ * seipd-open.ts reads it): openpgp's stream stages cost as much again as AES and SHA-1 themselves. openpgp keeps
+ * everything that touches a key — reading keys, choosing the cipher, the session key packets — and every message of
+ * another shape (compressed, signed, AEAD), which it decrypts whole. The PGP bench in BENCHMARKS.md has the figures.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -14,9 +19,10 @@ import { basename, dirname, join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
-import { createMessage, decrypt, decryptKey, decryptSessionKeys, encrypt, encryptSessionKey, enums, generateSessionKey, readKey, readMessage, readPrivateKey, type PrivateKey, type SessionKey } from 'openpgp';
+import { createMessage, decrypt, decryptKey, decryptSessionKeys, encrypt, encryptSessionKey, enums, generateSessionKey, readKey, readMessage, readPrivateKey, type Message, type PrivateKey, type SessionKey } from 'openpgp';
 import { reasonOf } from './keys';
 import { seipdPacket, seipdSupports } from './seipd';
+import { openMessage, type Opened, type OpenedKey } from './seipd-open';
 
 export type ByteSource = AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
 
@@ -45,13 +51,13 @@ export function encryptStream(input: ByteSource, publicArmored: string, options:
     // (an AEAD key asking for SEIPD v2, an older cipher) by openpgp.
     const sessionKey = await generateSessionKey({ encryptionKeys: key });
     if (sessionKey.aeadAlgorithm || !seipdSupports(sessionKey.algorithm)) {
-      const message = await createMessage({ binary: toWebStream(input), format: 'binary', filename: options.filename ?? '' });
+      const message = await createMessage({ binary: toWebStream(bytesOf(input)), format: 'binary', filename: options.filename ?? '' });
       const encrypted = await encrypt({ message, encryptionKeys: key, sessionKey, format: 'binary', config: { preferredCompressionAlgorithm: enums.compression.uncompressed } });
       await pipeline(Readable.fromWeb(encrypted as NodeWebReadableStream<Uint8Array>), out);
       return;
     }
     const keyPackets = await encryptSessionKey({ ...sessionKey, encryptionKeys: key, format: 'binary' });
-    const source = Symbol.asyncIterator in input ? (input as AsyncIterable<Uint8Array>) : Readable.from(input as NodeJS.ReadableStream);
+    const source = bytesOf(input);
     await pipeline(
       Readable.from(
         (async function* () {
@@ -114,40 +120,30 @@ export async function decryptToFile(input: ByteSource, privateArmored: string, d
   const read = { error: undefined as unknown };
   try {
     const key = await loadPrivateKey(privateArmored, options.passphrase);
-    let message;
+    // The common message (key packets, SEIPD v1 with AES, literal data) is decrypted in one pass by seipd-open.ts;
+    // openpgp opens its session key, and decrypts whole any other message, replayed from its first byte.
+    let opened: Opened;
     try {
-      message = await readMessage({ binaryMessage: toWebStream(input, read) });
+      opened = await openMessage(bytesOf(input, read), async (packets) => {
+        let message;
+        try {
+          message = await readMessage({ binaryMessage: packets });
+        } catch {
+          return undefined; // openpgp, reading the whole message, says what is wrong with it
+        }
+        return (await sessionKeysOf(message, key, source, read)) as OpenedKey[];
+      });
     } catch (e) {
       if (read.error) throw sourceError(source, read.error);
-      throw new PgpDecryptError('not-pgp', `${source} is not a binary OpenPGP message (${reasonOf(e)}): decrypt the .gpg file as delivered, not an armored or already decrypted copy.`, { cause: e });
-    }
-    // Name the mismatch before openpgp tries: it would say only "Session key decryption failed". gpg's --throw-keyids
-    // writes wildcard (all-zero) key ids, which only trying can settle.
-    const wanted = message.getEncryptionKeyIDs();
-    const ours = key.getKeyIDs();
-    if (wanted.length && !wanted.some((id) => ours.some((o) => o.equals(id, true)))) {
-      throw noKeyMatch(source, `it is encrypted for key ${wanted.map((id) => id.toHex().toUpperCase()).join(', ')}, and this private key is ${key.getFingerprint().toUpperCase()}`);
-    }
-    // Two steps, so that a failure says which: opening the session key (the key's part) or the data (integrity).
-    let sessionKeys;
-    try {
-      sessionKeys = await decryptSessionKeys({ message, decryptionKeys: key });
-    } catch (e) {
-      if (read.error) throw sourceError(source, read.error);
-      throw noKeyMatch(source, reasonOf(e), e);
-    }
-    let data;
-    try {
-      ({ data } = await decrypt({ message, sessionKeys: sessionKeys as SessionKey[], format: 'binary', config: { allowUnauthenticatedStream: true } }));
-    } catch (e) {
-      if (read.error) throw sourceError(source, read.error);
+      if (e instanceof PgpDecryptError) throw e;
       throw integrityError(source, destPath, e);
     }
+    const plaintext = opened.kind === 'fast' ? Readable.from(opened.plaintext) : Readable.fromWeb((await openpgpPlaintext(opened.input, opened.sessionKeys, key, source, destPath, read)) as NodeWebReadableStream<Uint8Array>);
     const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
     const write = { error: undefined as unknown };
     out.on('error', (e) => (write.error = e));
     try {
-      await pipeline(Readable.fromWeb(data as NodeWebReadableStream<Uint8Array>), out);
+      await pipeline(plaintext, out);
     } catch (e) {
       if (read.error) throw sourceError(source, read.error);
       if (write.error) throw new PgpDecryptError('write', `Cannot write the plaintext beside ${destPath} (${reasonOf(write.error)}): check the folder exists, is writable and has room.`, { cause: write.error });
@@ -168,6 +164,42 @@ export async function decryptToFile(input: ByteSource, privateArmored: string, d
     await rm(tmp, { force: true }).catch(() => undefined);
     if (isNodeReadable(input)) input.destroy();
     throw e;
+  }
+}
+
+/** openpgp's streaming decryption of a whole message (`sessionKeys` when seipd-open.ts has opened them already). */
+async function openpgpPlaintext(input: AsyncIterable<Buffer>, sessionKeys: OpenedKey[] | undefined, key: PrivateKey, source: string, destPath: string, read: { error: unknown }) {
+  let message;
+  try {
+    message = await readMessage({ binaryMessage: toWebStream(input) });
+  } catch (e) {
+    if (read.error) throw sourceError(source, read.error);
+    throw new PgpDecryptError('not-pgp', `${source} is not a binary OpenPGP message (${reasonOf(e)}): decrypt the .gpg file as delivered, not an armored or already decrypted copy.`, { cause: e });
+  }
+  sessionKeys ??= (await sessionKeysOf(message, key, source, read)) as OpenedKey[];
+  try {
+    return (await decrypt({ message, sessionKeys: sessionKeys as SessionKey[], format: 'binary', config: { allowUnauthenticatedStream: true } })).data;
+  } catch (e) {
+    if (read.error) throw sourceError(source, read.error);
+    throw integrityError(source, destPath, e);
+  }
+}
+
+/** The message's session keys opened with `key`; a key the message is not for is named before openpgp tries. */
+async function sessionKeysOf(message: Message<unknown>, key: PrivateKey, source: string, read: { error: unknown }) {
+  // openpgp would say only "Session key decryption failed". gpg's --throw-keyids writes wildcard (all-zero) key ids,
+  // which only trying can settle.
+  const wanted = message.getEncryptionKeyIDs();
+  const ours = key.getKeyIDs();
+  if (wanted.length && !wanted.some((id) => ours.some((o) => o.equals(id, true)))) {
+    throw noKeyMatch(source, `it is encrypted for key ${wanted.map((id) => id.toHex().toUpperCase()).join(', ')}, and this private key is ${key.getFingerprint().toUpperCase()}`);
+  }
+  // A step of its own, so that a failure says which: opening the session key (the key's part) or the data (integrity).
+  try {
+    return await decryptSessionKeys({ message: message as Message<Uint8Array>, decryptionKeys: key });
+  } catch (e) {
+    if (read.error) throw sourceError(source, read.error);
+    throw noKeyMatch(source, reasonOf(e), e);
   }
 }
 
@@ -215,30 +247,44 @@ function isNodeReadable(x: unknown): x is Readable {
 }
 
 /**
- * A WHATWG byte stream over a Node stream or any async iterable (one path for both), pulled one chunk at a time so
- * that openpgp's pace reaches the source: memory stays bounded however fast the source is.
+ * The input's chunks as Buffers, whether it is a Node stream or any async iterable; an error of the input itself is
+ * noted in `read` (so that it is not reported as tampering).
  */
-function toWebStream(input: ByteSource, read?: { error: unknown }): ReadableStream<Uint8Array> {
+async function* bytesOf(input: ByteSource, read?: { error: unknown }): AsyncGenerator<Buffer> {
   const iterable = input as AsyncIterable<Uint8Array | string>;
   if (typeof iterable?.[Symbol.asyncIterator] !== 'function') throw new TypeError('The input must be a Node readable stream or an async iterable of bytes.');
   const it = iterable[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let r: IteratorResult<Uint8Array | string>;
+      try {
+        r = await it.next();
+      } catch (e) {
+        if (read) read.error = e;
+        throw e;
+      }
+      if (r.done) return;
+      if (typeof r.value === 'string') throw new TypeError('The input gives text, not bytes: do not set an encoding on the stream.');
+      if (r.value.byteLength) yield Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    }
+  } finally {
+    await it.return?.();
+  }
+}
+
+/**
+ * A WHATWG byte stream over chunks of bytes, pulled one chunk at a time so that openpgp's pace reaches the source:
+ * memory stays bounded however fast the source is.
+ */
+function toWebStream(input: AsyncIterable<Buffer>): ReadableStream<Uint8Array> {
+  const it = input[Symbol.asyncIterator]();
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        for (;;) {
-          let r: IteratorResult<Uint8Array | string>;
-          try {
-            r = await it.next();
-          } catch (e) {
-            if (read) read.error = e;
-            throw e;
-          }
-          if (r.done) return controller.close();
-          if (typeof r.value === 'string') throw new TypeError('The input gives text, not bytes: do not set an encoding on the stream.');
-          if (r.value.byteLength === 0) continue;
-          // A plain Uint8Array view of a Buffer: openpgp expects Uint8Array semantics (Buffer#slice does not copy).
-          return controller.enqueue(new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength));
-        }
+        const r = await it.next();
+        if (r.done) return controller.close();
+        // A plain Uint8Array view of a Buffer: openpgp expects Uint8Array semantics (Buffer#slice does not copy).
+        controller.enqueue(new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength));
       },
       async cancel() {
         await it.return?.();

@@ -1,0 +1,132 @@
+/**
+ * Decryption's one-pass reader (seipd-open.ts): the messages gpg, openpgp and Pipewright write for incompressible
+ * data take it — definite and partial lengths, old- and new-format headers — and every other message goes back to
+ * openpgp whole, replayed from its first byte, with the same plaintext. On the one-pass reader, every kind of damage
+ * is the integrity error and leaves nothing behind, as gpg agrees.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { decryptSessionKeys, readMessage, readPrivateKey, type PrivateKey } from 'openpgp';
+import { gpgHome, type GpgHome } from '../helpers/gpg';
+import { generateStripeKeyPair, type StripeKeyPair } from '../../server/src/node/pgp/keys';
+import { openMessage, type OpenedKey } from '../../server/src/node/pgp/seipd-open';
+import { decryptToFile, encryptStream, PgpDecryptError } from '../../server/src/node/pgp/stream';
+
+const ACCOUNT = 'acct_1SeipdOpen000001';
+let pair: StripeKeyPair;
+let key: PrivateKey;
+let home: GpgHome;
+let dir: string;
+const plain = randomBytes(2 * 1024 * 1024 + 777);
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const files: Record<string, Buffer> = {};
+
+async function ours(): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of encryptStream(Readable.from([plain]), pair.publicArmored)) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+/** Which reader takes `bytes` (in 64 KiB chunks), and what it gives. */
+async function open(bytes: Buffer): Promise<{ kind: string; plaintext?: Buffer }> {
+  async function* chunks() {
+    for (let i = 0; i < bytes.length; i += 65_536) yield bytes.subarray(i, i + 65_536);
+  }
+  const opened = await openMessage(chunks(), async (packets) => (await decryptSessionKeys({ message: await readMessage({ binaryMessage: packets }), decryptionKeys: key })) as OpenedKey[]);
+  if (opened.kind !== 'fast') return { kind: opened.kind };
+  const out: Buffer[] = [];
+  for await (const c of opened.plaintext) out.push(c);
+  return { kind: 'fast', plaintext: Buffer.concat(out) };
+}
+
+async function decrypted(bytes: Buffer): Promise<Buffer> {
+  const dest = join(dir, 'out.bin');
+  await decryptToFile(Readable.from([bytes]), pair.privateArmored, dest);
+  return readFileSync(dest);
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pw-seipd-open-'));
+  home = gpgHome();
+  pair = await generateStripeKeyPair(ACCOUNT);
+  key = await readPrivateKey({ armoredKey: pair.privateArmored });
+  home.importPrivate(pair.privateArmored);
+  writeFileSync(join(dir, 'plain.bin'), plain);
+  const gpg = (name: string, args: string[], input?: Buffer) => {
+    const out = join(dir, name);
+    const r = home.run(['--recipient', ACCOUNT, '--output', out, ...args, ...(input ? [] : [join(dir, 'plain.bin')])], input);
+    assert.equal(r.code, 0, r.err);
+    files[name] = readFileSync(out);
+  };
+  files.ours = await ours();
+  gpg('gpg-z0-file', ['-z', '0', '--encrypt']);
+  gpg('gpg-z0-stdin', ['-z', '0', '--encrypt'], plain);
+  gpg('gpg-zlib', ['--compress-algo', 'zlib', '--encrypt'], Buffer.concat([Buffer.from('text first, so gpg compresses\n'), plain]));
+  gpg('gpg-signed', ['-z', '0', '--local-user', ACCOUNT, '--sign', '--encrypt']);
+});
+
+after(() => {
+  home?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('what gpg writes for a file and for a pipe (definite and partial lengths), and what we write, take the one-pass reader', async () => {
+  assert.match(home.run(['--list-packets', join(dir, 'gpg-z0-stdin')]).out.toString(), /:encrypted data packet:\s*\n\s*length: unknown/);
+  assert.match(home.run(['--list-packets', join(dir, 'gpg-z0-file')]).out.toString(), /:encrypted data packet:\s*\n\s*length: \d+/);
+  for (const name of ['ours', 'gpg-z0-file', 'gpg-z0-stdin']) {
+    const r = await open(files[name]);
+    assert.equal(r.kind, 'fast', name);
+    assert.equal(sha(r.plaintext!), sha(plain), name);
+  }
+});
+
+test('compressed and signed messages go to openpgp, replayed whole: the same plaintext as gpg gives', async () => {
+  for (const name of ['gpg-zlib', 'gpg-signed']) {
+    assert.equal((await open(files[name])).kind, 'fallback', name);
+    const peer = home.run(['--decrypt', join(dir, name)]);
+    assert.equal(peer.code, 0, peer.err);
+    assert.equal(sha(await decrypted(files[name])), sha(peer.out), name);
+  }
+});
+
+test('damage anywhere in a one-pass message is the integrity error, gpg agrees, and nothing is written', async () => {
+  const base = files['gpg-z0-file'];
+  const flip = (at: number) => {
+    const b = Buffer.from(base);
+    b[at] ^= 0x40;
+    return b;
+  };
+  const cases: Array<[string, Buffer, boolean]> = [
+    ['a byte flipped in the data', flip(base.length >> 1), true],
+    // Before the data: the literal packet's header (5 + 'b' + name length + "plain.bin" + date = 20 octets), before
+    // that the random prefix (18).
+    ['a byte flipped in the literal packet header', flip(base.length - 22 - plain.length - 3), true],
+    ['a byte flipped in the random prefix', flip(base.length - 22 - plain.length - 20 - 5), true],
+    ['a byte flipped in the MDC packet header', flip(base.length - 22), true],
+    ['the last byte (of the SHA-1) flipped', flip(base.length - 1), true],
+    ['one byte cut off', base.subarray(0, base.length - 1), true],
+    ['the MDC cut off whole', base.subarray(0, base.length - 22), true],
+    ['cut in the data', base.subarray(0, base.length - 100_000), true],
+    ['a byte appended after the encrypted packet', Buffer.concat([base, Buffer.of(0)]), false],
+  ];
+  for (const [what, bytes, gpgToo] of cases) {
+    const folder = join(dir, what.replace(/\W+/g, '-'));
+    mkdirSync(folder);
+    const input = join(folder, 'delivery.parquet.gpg');
+    writeFileSync(input, bytes);
+    if (gpgToo) assert.notEqual(home.run(['--decrypt', input]).code, 0, `${what}: gpg decrypted it`);
+    const e = await decryptToFile(Readable.from([bytes]), pair.privateArmored, join(folder, 'delivery.parquet')).then(
+      () => assert.fail(`${what}: decrypted`),
+      (err: unknown) => err,
+    );
+    assert.ok(e instanceof PgpDecryptError, `${what}: ${String(e)}`);
+    assert.equal(e.code, 'integrity', `${what}: ${e.message}`);
+    assert.equal(existsSync(join(folder, 'delivery.parquet')), false, what);
+    assert.deepEqual(readdirSync(folder), ['delivery.parquet.gpg'], what);
+  }
+});
