@@ -130,3 +130,17 @@ test('damage anywhere in a one-pass message is the integrity error, gpg agrees, 
     assert.deepEqual(readdirSync(folder), ['delivery.parquet.gpg'], what);
   }
 });
+
+test('a key packet announcing 1 MB is not buffered by the one-pass reader: openpgp gets the message, and refuses it', async () => {
+  const header = Buffer.from([0xc1, 0xff, 0x00, 0x10, 0x00, 0x00]); // new-format tag 1, 5-octet length 1 MiB
+  const bytes = Buffer.concat([header, randomBytes(1024 * 1024), files.ours.subarray(600)]);
+  assert.equal((await open(bytes)).kind, 'fallback');
+  const folder = join(dir, 'huge-key-packet');
+  mkdirSync(folder);
+  const e = await decryptToFile(Readable.from([bytes]), pair.privateArmored, join(folder, 'out.bin')).then(
+    () => assert.fail('decrypted'),
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof PgpDecryptError, String(e));
+  assert.deepEqual(readdirSync(folder), []);
+});

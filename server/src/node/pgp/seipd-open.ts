@@ -36,6 +36,7 @@ const SKESK = 3;
 const SEIPD = 18;
 const LITERAL = 11;
 const MDC_TAG = Buffer.of(0xd3, 0x14);
+const MAX_KEY_PACKET = 64 * 1024;
 
 class NotVersion1 extends Error {}
 
@@ -58,7 +59,8 @@ export async function openMessage(input: AsyncIterator<Buffer>, unlock: (keyPack
         data = h;
         break;
       }
-      if (h.partial || h.length === undefined || !(await raw.need(h.length))) return fallback();
+      // A key packet is a few hundred octets (2 KiB for RSA-16384): one announcing more is not read into memory here.
+      if (h.partial || h.length === undefined || h.length > MAX_KEY_PACKET || !(await raw.need(h.length))) return fallback();
       keyPackets.push(h.bytes, raw.take(h.length));
     }
   } catch (e) {
