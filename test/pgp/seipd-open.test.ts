@@ -1,6 +1,6 @@
 /**
- * Decryption's one-pass reader (seipd-open.ts): the messages gpg, openpgp and Pipewright write for incompressible
- * data take it — definite and partial lengths, old- and new-format headers — and every other message goes back to
+ * Decryption's one-pass reader (seipd-open.ts): the messages gpg, openpgp and Pipewright write take it — definite
+ * and partial lengths, old- and new-format headers, ZIP and ZLIB compression — and every other message goes back to
  * openpgp whole, replayed from its first byte, with the same plaintext. On the one-pass reader, every kind of damage
  * is the integrity error and leaves nothing behind, as gpg agrees.
  */
@@ -23,6 +23,7 @@ let key: PrivateKey;
 let home: GpgHome;
 let dir: string;
 const plain = randomBytes(2 * 1024 * 1024 + 777);
+const compressible = Buffer.concat([Buffer.from('id,amount,currency\n'), Buffer.alloc(3 * 1024 * 1024, 'ch_1,100,usd\n'), plain.subarray(0, 100_000)]);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const files: Record<string, Buffer> = {};
 
@@ -66,8 +67,13 @@ before(async () => {
   files.ours = await ours();
   gpg('gpg-z0-file', ['-z', '0', '--encrypt']);
   gpg('gpg-z0-stdin', ['-z', '0', '--encrypt'], plain);
-  gpg('gpg-zlib', ['--compress-algo', 'zlib', '--encrypt'], Buffer.concat([Buffer.from('text first, so gpg compresses\n'), plain]));
+  // Text first, so that gpg compresses (it leaves data that starts like a compressed format alone).
+  gpg('gpg-zlib', ['--compress-algo', 'zlib', '--encrypt'], compressible);
+  gpg('gpg-zip', ['--compress-algo', 'zip', '--encrypt'], compressible);
+  gpg('gpg-bzip2', ['--compress-algo', 'bzip2', '--encrypt'], compressible);
   gpg('gpg-signed', ['-z', '0', '--local-user', ACCOUNT, '--sign', '--encrypt']);
+  gpg('gpg-signed-zlib', ['--compress-algo', 'zlib', '--local-user', ACCOUNT, '--sign', '--encrypt'], compressible);
+  for (const name of ['gpg-zlib', 'gpg-zip', 'gpg-bzip2', 'gpg-signed-zlib']) assert.match(home.run(['--list-packets', join(dir, name)]).out.toString(), /compressed packet: algo=[123]/, name);
 });
 
 after(() => {
@@ -75,18 +81,19 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('what gpg writes for a file and for a pipe (definite and partial lengths), and what we write, take the one-pass reader', async () => {
+test('what gpg writes for a file and for a pipe (definite and partial lengths), ZIP and ZLIB compressed, and what we write, take the one-pass reader', async () => {
   assert.match(home.run(['--list-packets', join(dir, 'gpg-z0-stdin')]).out.toString(), /:encrypted data packet:\s*\n\s*length: unknown/);
   assert.match(home.run(['--list-packets', join(dir, 'gpg-z0-file')]).out.toString(), /:encrypted data packet:\s*\n\s*length: \d+/);
-  for (const name of ['ours', 'gpg-z0-file', 'gpg-z0-stdin']) {
+  for (const [name, want] of [['ours', plain], ['gpg-z0-file', plain], ['gpg-z0-stdin', plain], ['gpg-zlib', compressible], ['gpg-zip', compressible]] as const) {
     const r = await open(files[name]);
     assert.equal(r.kind, 'fast', name);
-    assert.equal(sha(r.plaintext!), sha(plain), name);
+    assert.equal(sha(r.plaintext!), sha(want), name);
+    assert.equal(sha(await decrypted(files[name])), sha(want), name);
   }
 });
 
-test('compressed and signed messages go to openpgp, replayed whole: the same plaintext as gpg gives', async () => {
-  for (const name of ['gpg-zlib', 'gpg-signed']) {
+test('signed and BZip2-compressed messages go to openpgp, replayed whole: the same plaintext as gpg gives', async () => {
+  for (const name of ['gpg-signed', 'gpg-signed-zlib', 'gpg-bzip2']) {
     assert.equal((await open(files[name])).kind, 'fallback', name);
     const peer = home.run(['--decrypt', join(dir, name)]);
     assert.equal(peer.code, 0, peer.err);
@@ -96,11 +103,12 @@ test('compressed and signed messages go to openpgp, replayed whole: the same pla
 
 test('damage anywhere in a one-pass message is the integrity error, gpg agrees, and nothing is written', async () => {
   const base = files['gpg-z0-file'];
-  const flip = (at: number) => {
-    const b = Buffer.from(base);
+  const flip = (at: number, from = base) => {
+    const b = Buffer.from(from);
     b[at] ^= 0x40;
     return b;
   };
+  const zlib = files['gpg-zlib'];
   const cases: Array<[string, Buffer, boolean]> = [
     ['a byte flipped in the data', flip(base.length >> 1), true],
     // Before the data: the literal packet's header (5 + 'b' + name length + "plain.bin" + date = 20 octets), before
@@ -113,6 +121,9 @@ test('damage anywhere in a one-pass message is the integrity error, gpg agrees, 
     ['the MDC cut off whole', base.subarray(0, base.length - 22), true],
     ['cut in the data', base.subarray(0, base.length - 100_000), true],
     ['a byte appended after the encrypted packet', Buffer.concat([base, Buffer.of(0)]), false],
+    ['a byte flipped in compressed data', flip(zlib.length >> 1, zlib), true],
+    ['the last byte of compressed data flipped', flip(zlib.length - 1, zlib), true],
+    ['compressed data cut short', zlib.subarray(0, zlib.length - 1000), true],
   ];
   for (const [what, bytes, gpgToo] of cases) {
     const folder = join(dir, what.replace(/\W+/g, '-'));
@@ -143,4 +154,17 @@ test('a key packet announcing 1 MB is not buffered by the one-pass reader: openp
   );
   assert.ok(e instanceof PgpDecryptError, String(e));
   assert.deepEqual(readdirSync(folder), []);
+});
+
+test('a signed, compressed message replays whole to openpgp whatever the chunks, while the decompressor was reading ahead', async () => {
+  const want = home.run(['--decrypt', join(dir, 'gpg-signed-zlib')]).out;
+  const bytes = files['gpg-signed-zlib'];
+  for (const size of [13, 100, 4096, 65_536, 1 << 20]) {
+    async function* chunks() {
+      for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+    }
+    const dest = join(dir, `signed-${size}.bin`);
+    await decryptToFile(chunks(), pair.privateArmored, dest);
+    assert.equal(sha(readFileSync(dest)), sha(want), `chunks of ${size}`);
+  }
 });

@@ -10,30 +10,50 @@ export class ByteReader {
   private done = false;
   /** Every chunk taken from the source while recording, to replay the input from its start. */
   private recorded: Buffer[] | undefined;
+  /** A pull from the source in flight. */
+  private pulling: Promise<void> | undefined;
+  /** Set by replay(): the source belongs to the replay now. */
+  private detached = false;
+  /** The source's own end was seen (not the end a detached reader reports). */
+  private sourceDone = false;
   /** Called with every run of bytes taken (a hash over what was read). */
   onTake: ((b: Buffer) => void) | undefined;
 
-  constructor(
-    private readonly it: AsyncIterator<Buffer>,
-    record = false,
-  ) {
+  private readonly it: AsyncIterator<Buffer>;
+
+  constructor(source: AsyncIterator<Buffer> | AsyncIterable<Buffer>, record = false) {
+    this.it = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source;
     if (record) this.recorded = [];
   }
 
   /** Whether at least `n` bytes are there (reading more from the source as needed). */
   async need(n: number): Promise<boolean> {
     while (this.size < n && !this.done) {
-      const r = await this.it.next();
-      if (r.done) {
+      // Handed over to a replay: to whatever still reads from here (a decompressor's read-ahead), the input ends.
+      if (this.detached) {
         this.done = true;
         break;
       }
-      if (!r.value.length) continue;
-      this.recorded?.push(r.value);
-      this.chunks.push(r.value);
-      this.size += r.value.length;
+      await (this.pulling ??= this.pullOne());
     }
     return this.size >= n;
+  }
+
+  /** One chunk from the source, recorded before the promise settles (so a replay waiting on it has it). */
+  private async pullOne(): Promise<void> {
+    try {
+      const r = await this.it.next();
+      if (r.done) {
+        this.done = true;
+        this.sourceDone = true;
+      } else if (r.value.length) {
+        this.recorded?.push(r.value);
+        this.chunks.push(r.value);
+        this.size += r.value.length;
+      }
+    } finally {
+      this.pulling = undefined;
+    }
   }
 
   async atEnd(): Promise<boolean> {
@@ -52,12 +72,23 @@ export class ByteReader {
     return this.takeFirst(Math.min(max, this.chunks[0].length));
   }
 
-  /** Stops recording; what was recorded and is still to be read, then the rest of the source: the input replayed whole. */
-  replay(): AsyncIterable<Buffer> {
+  /** What is buffered, then the rest of the source: to hand the remaining bytes on as a stream. */
+  async *rest(): AsyncGenerator<Buffer> {
+    while (this.chunks.length) yield this.takeFirst(this.chunks[0].length);
+    for (let c = await this.takeSome(Infinity); c; c = await this.takeSome(Infinity)) yield c;
+  }
+
+  /**
+   * The input replayed whole: what was recorded (recording must have been on from the start), then the rest of the
+   * source. This reader gives nothing more after it: a read still in flight is waited for and lands in the replay.
+   */
+  async replay(): Promise<AsyncIterable<Buffer>> {
+    this.detached = true;
+    while (this.pulling) await this.pulling.catch(() => undefined);
     const recorded = this.recorded ?? [];
     this.recorded = undefined;
     const it = this.it;
-    const done = this.done;
+    const done = this.sourceDone;
     return {
       async *[Symbol.asyncIterator]() {
         yield* recorded;

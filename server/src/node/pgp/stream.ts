@@ -10,7 +10,7 @@
  * The bulk of the work, the encrypted data packet, is done with Node's crypto in one pass (seipd.ts writes it,
  * seipd-open.ts reads it): openpgp's stream stages cost as much again as AES and SHA-1 themselves. openpgp keeps
  * everything that touches a key — reading keys, choosing the cipher, the session key packets — and every message of
- * another shape (compressed, signed, AEAD), which it decrypts whole. The PGP bench in BENCHMARKS.md has the figures.
+ * another shape (signed, BZip2, AEAD), which it decrypts whole. The PGP bench in BENCHMARKS.md has the figures.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
