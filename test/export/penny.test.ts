@@ -2,16 +2,17 @@
  * The penny test against moto's S3: `penny send` writes the validation file with the pipeline's credentials,
  * `penny verify` finds it, decrypts it (PGP pipelines), checks it and shows the code — and each way it can be
  * wrong is named: no penny_test/ folder, no folder for this account, no file, a malformed file, an encrypted file
- * without a key or with the wrong key.
+ * without a key or with the wrong key, a file far too large to be one, stored or once decrypted.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { generateStripeKeyPair } from '../../server/src/node/pgp/keys';
+import { gpgHome } from '../helpers/gpg';
 import { clientConfig, startMoto, type MotoServer } from '../helpers/moto';
 
 const BIN = resolve(__dirname, '../../bin/pipewright.js');
@@ -46,7 +47,7 @@ function pipeline(name: string, bucket: string, encrypted = false): string {
 before(async () => {
   moto = await startMoto();
   s3 = new S3Client({ ...clientConfig(moto.endpoint), forcePathStyle: true });
-  for (const b of ['penny-plain', 'penny-pgp', 'penny-empty', 'penny-other']) await s3.send(new CreateBucketCommand({ Bucket: b }));
+  for (const b of ['penny-plain', 'penny-pgp', 'penny-empty', 'penny-other', 'penny-huge']) await s3.send(new CreateBucketCommand({ Bucket: b }));
   dir = mkdtempSync(join(tmpdir(), 'pw-penny-'));
   writeFileSync(join(dir, 'p.policy.json'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::penny-plain/*' }] }, null, 2));
   writeFileSync(join(dir, 't.trust.json'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::731954892063:root' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': ACCOUNT } } }] }, null, 2));
@@ -120,4 +121,31 @@ test('verify names what is wrong: no folder, no folder for this account, no file
   const malformed = await cli(['penny', 'verify', p]);
   assert.equal(malformed.code, 1);
   assert.match(malformed.stderr, /not a penny-test validation file/);
+});
+
+test('a validation file far too large to be one is refused before it is read, stored or once decrypted (a bomb)', async () => {
+  const p = pipeline('huge', 'penny-huge', true);
+  const key = `penny_test/${ACCOUNT}/account_${ACCOUNT}.validation.csv`;
+  const line = `account_id,validation_code,created\n${ACCOUNT},ABCD-EFGH-JKMN-PQRS,2026-11-23T00:00:00Z\n`;
+  await s3.send(new PutObjectCommand({ Bucket: 'penny-huge', Key: key, Body: line + 'x'.repeat(2 * 1024 * 1024) }));
+  const stored = await cli(['penny', 'verify', p]);
+  assert.equal(stored.code, 1);
+  assert.match(stored.stderr, new RegExp(`s3://penny-huge/${key.replace(/\./g, '\\.')} holds 2,097,2\\d\\d bytes: a validation file is a header and one line`));
+
+  // Encrypted to the pipeline's key by gpg, 64 MiB of one line compressed to a few hundred KB.
+  const home = gpgHome();
+  try {
+    home.importPrivate(keys.privateArmored);
+    const bomb = home.run(['--recipient', ACCOUNT, '--compress-algo', 'zlib', '-z', '9', '--encrypt'], Buffer.from(line.repeat(Math.ceil((64 * 1024 * 1024) / line.length))));
+    assert.equal(bomb.code, 0, bomb.err);
+    assert.ok(bomb.out.length < 1024 * 1024, `${bomb.out.length} bytes`);
+    await s3.send(new PutObjectCommand({ Bucket: 'penny-huge', Key: `${key}.gpg`, Body: bomb.out }));
+  } finally {
+    home.close();
+  }
+  await s3.send(new DeleteObjectCommand({ Bucket: 'penny-huge', Key: key }));
+  const inflated = await cli(['penny', 'verify', p, '--private-key', 'private.asc', '--save', 'huge.csv']);
+  assert.equal(inflated.code, 1);
+  assert.match(inflated.stderr, /\.validation\.csv\.gpg decrypts to more than 1,048,576 bytes, more than such a file holds: it is damaged or a decompression bomb/);
+  assert.equal(existsSync(join(dir, 'huge.csv')), false);
 });

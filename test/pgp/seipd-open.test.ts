@@ -168,3 +168,28 @@ test('a signed, compressed message replays whole to openpgp whatever the chunks,
     assert.equal(sha(readFileSync(dest)), sha(want), `chunks of ${size}`);
   }
 });
+
+test('a message that inflates past maxBytes (a decompression bomb) stops with "too-large" and leaves nothing, on either reader', async () => {
+  const zeros = Buffer.alloc(64 * 1024 * 1024);
+  for (const algo of ['zlib', 'bzip2']) {
+    const file = join(dir, `bomb-${algo}.gpg`);
+    const r = home.run(['--recipient', ACCOUNT, '--compress-algo', algo, '-z', '9', '--output', file, '--encrypt'], zeros);
+    assert.equal(r.code, 0, r.err);
+    const bytes = readFileSync(file);
+    assert.ok(bytes.length < 1024 * 1024, `${algo}: ${bytes.length} bytes encrypted`);
+    const folder = join(dir, `bomb-${algo}`);
+    mkdirSync(folder);
+    const e = await decryptToFile(Readable.from([bytes]), pair.privateArmored, join(folder, 'validation.csv'), { maxBytes: 8 * 1024 * 1024, source: 's3://acme/penny_test/x.csv.gpg' }).then(
+      () => assert.fail(`${algo}: decrypted`),
+      (err: unknown) => err,
+    );
+    assert.ok(e instanceof PgpDecryptError, String(e));
+    assert.equal(e.code, 'too-large', e.message);
+    assert.match(e.message, /^s3:\/\/acme\/penny_test\/x\.csv\.gpg decrypts to more than 8,388,608 bytes/);
+    assert.deepEqual(readdirSync(folder), [], algo);
+    // Without a limit the same file is only large, not wrong.
+    const whole = await decryptToFile(Readable.from([bytes]), pair.privateArmored, join(folder, 'whole.bin'));
+    assert.equal(whole.bytes, zeros.length, algo);
+    rmSync(join(folder, 'whole.bin'));
+  }
+});

@@ -46,7 +46,13 @@ export function parsePennyFile(text: string, account: string, key: string): Penn
   return { account: id, code, created };
 }
 
-export type PennyLocation = { key: string; encrypted: boolean };
+export type PennyLocation = { key: string; encrypted: boolean; size: number };
+
+/**
+ * The most a validation file may hold, stored or decrypted: it is a header and one line. More is not a penny-test file
+ * (or an encrypted one that inflates hugely), and is not read into memory.
+ */
+export const PENNY_MAX_BYTES = 1024 * 1024;
 
 /**
  * Finds the validation file of `account` under penny_test/. Errors say what is missing: no penny_test/ folder
@@ -55,10 +61,14 @@ export type PennyLocation = { key: string; encrypted: boolean };
  */
 export async function findPennyFile(s3: S3Access, bucket: string, account: string, signal?: AbortSignal): Promise<PennyLocation> {
   const keys: string[] = [];
+  const sizes = new Map<string, number>();
   let token: string | undefined;
   do {
     const page = await s3.listPage(bucket, PENNY_FOLDER, token, signal);
-    for (const o of page.objects) keys.push(o.key);
+    for (const o of page.objects) {
+      keys.push(o.key);
+      sizes.set(o.key, o.size);
+    }
     token = page.nextToken;
   } while (token);
   if (!keys.length) throw new Error(`s3://${bucket}/${PENNY_FOLDER} does not exist: the test delivery has not arrived (run "pipewright penny send", or check that Stripe's onboarding names this bucket)`);
@@ -72,7 +82,11 @@ export async function findPennyFile(s3: S3Access, bucket: string, account: strin
   }
   for (const encrypted of [false, true]) {
     const key = pennyKey(account, encrypted);
-    if (keys.includes(key)) return { key, encrypted };
+    if (keys.includes(key)) {
+      const size = sizes.get(key) ?? 0;
+      if (size > PENNY_MAX_BYTES) throw new Error(`s3://${bucket}/${key} holds ${size.toLocaleString('en-US')} bytes: a validation file is a header and one line, so this is not one Stripe (or "pipewright penny send") wrote; delete it and send the test again`);
+      return { key, encrypted, size };
+    }
   }
   const present = keys.filter((k) => k.startsWith(`${PENNY_FOLDER}${account}/`));
   throw new Error(`s3://${bucket}/${PENNY_FOLDER}${account}/ has no account_${account}.validation.csv (found: ${present.map((k) => k.slice(k.lastIndexOf('/') + 1)).join(', ') || 'nothing'})`);

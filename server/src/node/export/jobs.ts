@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { PutObjectCommand, type S3Client, type ServerSideEncryption } from '@aws-sdk/client-s3';
 import type { CancellationToken } from '../../engine';
 import { runExport, type ExportReport, type ExportSource } from '../../engine/export/run';
-import { findPennyFile, parsePennyFile, pennyContent, pennyKey, validationCode, type PennyFile } from '../../engine/export/penny';
+import { findPennyFile, PENNY_MAX_BYTES, parsePennyFile, pennyContent, pennyKey, validationCode, type PennyFile } from '../../engine/export/penny';
 import { createS3Client, s3Access } from '../aws/s3';
 import { explainAwsError } from '../aws/errors';
 import { isLoopback, localCredentials } from '../import/connect';
@@ -150,7 +150,7 @@ export async function pennyVerify(p: ExportPipeline, o: ConnectOptions & { priva
       try {
         const out = join(dir, 'validation.csv');
         // Plaintext reaches us only once the integrity check has passed (decryptToFile renames it into place last).
-        await decryptToFile(Readable.from(chunks), o.privateArmored, out, { source: `s3://${p.bucket}/${found.key}` });
+        await decryptToFile(Readable.from(chunks), o.privateArmored, out, { source: `s3://${p.bucket}/${found.key}`, maxBytes: PENNY_MAX_BYTES });
         text = readFileSync(out, 'utf8');
       } finally {
         rmSync(dir, { recursive: true, force: true });

@@ -86,7 +86,9 @@ export type PgpDecryptErrorCode =
   /** Reading the input failed (a disk or network error): says nothing about the data. */
   | 'source'
   /** Writing the plaintext failed (disk full, permissions). */
-  | 'write';
+  | 'write'
+  /** The plaintext grew past `maxBytes` (a compressed message that inflates hugely: a damaged file or a bomb). */
+  | 'too-large';
 
 export class PgpDecryptError extends Error {
   constructor(
@@ -104,6 +106,11 @@ export interface DecryptOptions {
   passphrase?: string;
   /** What the input is (a file path, s3://bucket/key), named in error messages. Default: "the encrypted data". */
   source?: string;
+  /**
+   * The most plaintext to write. A compressed message can inflate a thousandfold; past this the decryption stops
+   * with `too-large` and nothing is kept. Default: no limit (a delivery is as large as its table).
+   */
+  maxBytes?: number;
 }
 
 /**
@@ -138,7 +145,9 @@ export async function decryptToFile(input: ByteSource, privateArmored: string, d
       if (e instanceof PgpDecryptError) throw e;
       throw integrityError(source, destPath, e);
     }
-    const plaintext = opened.kind === 'fast' ? Readable.from(opened.plaintext) : Readable.fromWeb((await openpgpPlaintext(opened.input, opened.sessionKeys, key, source, destPath, read)) as NodeWebReadableStream<Uint8Array>);
+    const decrypted = opened.kind === 'fast' ? Readable.from(opened.plaintext) : Readable.fromWeb((await openpgpPlaintext(opened.input, opened.sessionKeys, key, source, destPath, read)) as NodeWebReadableStream<Uint8Array>);
+    const limit = { over: false };
+    const plaintext = options.maxBytes === undefined ? decrypted : decrypted.compose(capped(options.maxBytes, limit));
     const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600 });
     const write = { error: undefined as unknown };
     out.on('error', (e) => (write.error = e));
@@ -146,6 +155,7 @@ export async function decryptToFile(input: ByteSource, privateArmored: string, d
       await pipeline(plaintext, out);
     } catch (e) {
       if (read.error) throw sourceError(source, read.error);
+      if (limit.over) throw new PgpDecryptError('too-large', `${source} decrypts to more than ${options.maxBytes!.toLocaleString('en-US')} bytes, more than such a file holds: it is damaged or a decompression bomb. Nothing was written to ${destPath}.`);
       if (write.error) throw new PgpDecryptError('write', `Cannot write the plaintext beside ${destPath} (${reasonOf(write.error)}): check the folder exists, is writable and has room.`, { cause: write.error });
       throw integrityError(source, destPath, e);
     }
@@ -165,6 +175,21 @@ export async function decryptToFile(input: ByteSource, privateArmored: string, d
     if (isNodeReadable(input)) input.destroy();
     throw e;
   }
+}
+
+/** Passes bytes on until more than `max` have come, then fails (and says so in `limit`). */
+function capped(max: number, limit: { over: boolean }) {
+  let total = 0;
+  return async function* (source: AsyncIterable<Uint8Array>) {
+    for await (const c of source) {
+      total += c.length;
+      if (total > max) {
+        limit.over = true;
+        throw new Error(`more than ${max} bytes of plaintext`);
+      }
+      yield c;
+    }
+  };
 }
 
 /** openpgp's streaming decryption of a whole message (`sessionKeys` when seipd-open.ts has opened them already). */
