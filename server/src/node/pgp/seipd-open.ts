@@ -197,7 +197,11 @@ async function* literalData(raw: ByteReader, inner: ByteReader, container: ByteR
     let parts: Buffer[] = [];
     let size = 0;
     for (let c = await l.takeSome(Infinity); c; c = await l.takeSome(Infinity)) {
-      if (!size && c.length >= OUT_CHUNK) {
+      // A large piece goes on as it is (not copied to join a few octets held before it).
+      if (c.length >= OUT_CHUNK) {
+        if (size) yield Buffer.concat(parts, size);
+        parts = [];
+        size = 0;
         yield c;
         continue;
       }
