@@ -7,12 +7,13 @@
  *                      one line per committed batch: the length of every data file after it, the sync state,
  *                      and the object it finished
  * A batch is committed when its journal line is complete. On open, data files are cut back to the lengths of
- * the last complete journal line, so a run killed mid-batch leaves nothing a reader could take for delivered.
+ * the last complete journal line, so a run killed mid-batch leaves nothing a reader could take for delivered. The
+ * journal's first line, written before any data, holds the lengths the files had then.
  */
 import { closeSync, existsSync, fstatSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Batch, Destination, FinishedObject } from '../../engine/import/destination';
-import { parseState, type SyncState } from '../../engine/import/state';
+import { emptyState, parseState, type SyncState } from '../../engine/import/state';
 import { releaseWriterLock, takeWriterLock } from './lock';
 
 interface JournalLine {
@@ -87,6 +88,15 @@ export function openJsonlDestination(dir: string, options: { readOnly?: boolean 
       if (options.readOnly) throw new Error(`${dir}: opened read-only`);
       const j = load(batch.stateId);
       const dataFile = `${batch.target}.jsonl`;
+      if (!j.lines.length) {
+        // Before the first data is written, a line with the files' lengths as they are and an empty state: a run
+        // killed after its first append to a data file, before that batch's journal line, is cut back to these on
+        // the next open (without it, no journal line says where the committed data ends, and the batch's records
+        // would stay and be appended again by the resumed run).
+        const baseline: JournalLine = { lengths: { [dataFile]: sizeOf(join(dir, dataFile)), [PROBLEMS]: sizeOf(join(dir, PROBLEMS)) }, state: emptyState() };
+        append(j.path, `${JSON.stringify(baseline)}\n`);
+        j.lines.push(baseline);
+      }
       const lengths: Record<string, number> = { ...(j.lines[j.lines.length - 1]?.lengths ?? {}) };
       if (batch.records.length) {
         let text = '';
