@@ -17,19 +17,19 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 function batch(from: number, count: number, done: boolean): Batch {
   const records = Array.from({ length: count }, (_, i) => ({ key: `p-${from + i}`, fields: { name: `Product ${from + i}` }, line: from + i + 2, source: 'imports/products/1.csv', etag: 'e1' }));
-  const run = { startedAt: '2026-12-06T00:00:00.000Z', done: {}, modified: {}, partial: { key: 'imports/products/1.csv', etag: 'e1', checkpoint: { offset: 0, line: from + count + 1 }, problems: 0, records: from + count } };
+  const run = { startedAt: '2026-12-06T00:00:00.000Z', done: {}, modified: {}, partial: { key: 'imports/products/1.csv', etag: 'e1', checkpoint: { offset: 0, line: from + count + 1, records: from + count }, problems: 0, records: from + count } };
   return { stateId: 'products', target: 'products', records, problems: [], finished: [], state: done ? { version: 1, atWatermark: {}, watermark: '2026-12-05T00:00:00.000Z' } : { version: 1, atWatermark: {}, run } };
 }
 
 /** Runs `work` with the journal's appends failing once a data file has been appended to: the process "dies" there. */
-async function dyingAfterData(work: () => Promise<void>): Promise<void> {
+async function dyingAfterData(work: () => Promise<unknown>): Promise<void> {
   const open = fs.openSync;
   let dataWritten = false;
   (fs as { openSync: typeof fs.openSync }).openSync = ((path: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
     const p = String(path);
     if (flags === 'a' && p.endsWith('products.jsonl')) dataWritten = true;
     if (flags === 'a' && p.endsWith('.journal.jsonl') && dataWritten) throw new Error('killed');
-    return open(path, flags, mode);
+    return open(path, flags ?? 'r', mode);
   }) as typeof fs.openSync;
   try {
     await assert.rejects(work(), /killed/);
