@@ -16,8 +16,6 @@ export class ByteReader {
   private detached = false;
   /** The source's own end was seen (not the end a detached reader reports). */
   private sourceDone = false;
-  /** Called with every run of bytes taken (a hash over what was read). */
-  onTake: ((b: Buffer) => void) | undefined;
 
   private readonly it: AsyncIterator<Buffer>;
 
@@ -108,7 +106,6 @@ export class ByteReader {
     if (n === head.length) this.chunks.shift();
     else this.chunks[0] = head.subarray(n);
     this.size -= n;
-    this.onTake?.(out);
     return out;
   }
 

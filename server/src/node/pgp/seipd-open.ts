@@ -23,7 +23,7 @@ export interface OpenedKey {
 }
 
 /** A message that fails its integrity check or breaks off: modified or truncated after encryption. */
-export class IntegrityError extends Error {
+class IntegrityError extends Error {
   override name = 'IntegrityError';
 }
 
